@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Ferry.Contracts.Keys;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
+using Ferry.Contracts.Resources;
+
+namespace Ferry.Contracts;
+
+/// <summary>The source-generated serializer for every wire and resource type: camelCase names, nulls left out.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = true,
+    WriteIndented = false)]
+[JsonSerializable(typeof(AuthKeyPayload))]
+[JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(RegisterNodeRequest))]
+[JsonSerializable(typeof(RegisterNodeResponse))]
+[JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatResponse))]
+[JsonSerializable(typeof(StoppingRequest))]
+[JsonSerializable(typeof(IntegrationRuntimeResource))]
+[JsonSerializable(typeof(ResourceList<IntegrationRuntimeResource>))]
+[JsonSerializable(typeof(IntegrationRuntimeStatusResponse))]
+[JsonSerializable(typeof(IntegrationRuntimeAuthKeys))]
+[JsonSerializable(typeof(IntegrationRuntimeRegenerateKeyParameters))]
+[JsonSerializable(typeof(IntegrationRuntimeConnectionInfo))]
+[JsonSerializable(typeof(IntegrationRuntimeMonitoringData))]
+[JsonSerializable(typeof(IntegrationRuntimeNodeIpAddress))]
+[JsonSerializable(typeof(SelfHostedIntegrationRuntimeNode))]
+[JsonSerializable(typeof(ResourceList<StatusEvent>))]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+public sealed partial class FerryJsonContext : JsonSerializerContext;

@@ -1,0 +1,36 @@
+namespace Ferry.Contracts.Problems;
+
+/// <summary>The stable error codes of the API; clients may switch on them.</summary>
+public static class ErrorCodes
+{
+    public const string TokenMissing = "TokenMissing";
+    public const string TokenInvalid = "TokenInvalid";
+    public const string InvalidJson = "InvalidJson";
+    public const string InvalidProperty = "InvalidProperty";
+    public const string InvalidName = "InvalidName";
+    public const string BodyTooLarge = "BodyTooLarge";
+    public const string FactoryNotFound = "FactoryNotFound";
+    public const string RuntimeNotFound = "RuntimeNotFound";
+    public const string RuntimeDeleted = "RuntimeDeleted";
+    public const string NodeNotFound = "NodeNotFound";
+    public const string NodeRemoved = "NodeRemoved";
+    public const string UnsupportedRuntimeType = "UnsupportedRuntimeType";
+    public const string RuntimeTypeChange = "RuntimeTypeChange";
+    public const string NotSelfHosted = "NotSelfHosted";
+    public const string InvalidKeyName = "InvalidKeyName";
+    public const string KeyMalformed = "KeyMalformed";
+    public const string KeyTruncated = "KeyTruncated";
+    public const string KeyGarbled = "KeyGarbled";
+    public const string KeyRegenerated = "KeyRegenerated";
+    public const string KeyInvalid = "KeyInvalid";
+    public const string NodeLimitReached = "NodeLimitReached";
+    public const string DuplicateNodeName = "DuplicateNodeName";
+    public const string SignatureMissing = "SignatureMissing";
+    public const string SignatureInvalid = "SignatureInvalid";
+    public const string SignatureReplayed = "SignatureReplayed";
+    public const string ClockSkew = "ClockSkew";
+    public const string NotFound = "NotFound";
+    public const string MethodNotAllowed = "MethodNotAllowed";
+    public const string ConcurrentJobsLimitOutOfRange = "ConcurrentJobsLimitOutOfRange";
+    public const string InternalError = "InternalError";
+}

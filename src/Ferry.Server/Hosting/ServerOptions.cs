@@ -1,0 +1,52 @@
+namespace Ferry.Server.Hosting;
+
+/// <summary>
+/// Every setting of ferry-server, in one place. Each comes from the command line (<c>--data-dir</c>), or the
+/// environment (<c>FERRY_SERVER_DATA_DIR</c>), or its default; <see cref="Validate"/> runs at start-up.
+/// </summary>
+public sealed class ServerOptions
+{
+    /// <summary>--data-dir: where the SQLite file, the admin token and the key secret live. Default: a per-user folder.</summary>
+    public string DataDir { get; set; } = DefaultDataDir();
+
+    /// <summary>--database: a PostgreSQL connection string; absent means SQLite in the data dir.</summary>
+    public string? Database { get; set; }
+
+    /// <summary>--public-url: the URL nodes use to reach this server, written into authentication keys. Default: the first of --urls.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>--heartbeat-interval: seconds between node heartbeats (10, as Kubernetes and Nomad).</summary>
+    public int HeartbeatIntervalSeconds { get; set; } = 10;
+
+    /// <summary>--missed-heartbeats: heartbeats a node may miss before it is Offline (3: longer than one lost packet's retry).</summary>
+    public int MissedHeartbeats { get; set; } = 3;
+
+    /// <summary>--max-nodes-per-runtime: the reference's limit of 4 nodes per runtime, raisable.</summary>
+    public int MaxNodesPerRuntime { get; set; } = 4;
+
+    /// <summary>--clock-leeway: seconds a node's clock may differ from the server's (60).</summary>
+    public int ClockLeewaySeconds { get; set; } = 60;
+
+    /// <summary>--signature-lifetime: seconds a node's signed request stays valid (300, as actions/runner's client assertion).</summary>
+    public int SignatureLifetimeSeconds { get; set; } = 300;
+
+    /// <summary>--max-body-bytes: the largest request body accepted (1 MiB: resource documents are small).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
+    public TimeSpan OfflineAfter => HeartbeatInterval * MissedHeartbeats;
+
+    public static string DefaultDataDir() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "ferry-server");
+
+    public IEnumerable<string> Validate()
+    {
+        if (HeartbeatIntervalSeconds is < 1 or > 3600) yield return "--heartbeat-interval must be between 1 and 3600 seconds.";
+        if (MissedHeartbeats is < 1 or > 100) yield return "--missed-heartbeats must be between 1 and 100.";
+        if (MaxNodesPerRuntime is < 1 or > 10000) yield return "--max-nodes-per-runtime must be between 1 and 10000.";
+        if (ClockLeewaySeconds is < 0 or > 3600) yield return "--clock-leeway must be between 0 and 3600 seconds.";
+        if (SignatureLifetimeSeconds is < 10 or > 3600) yield return "--signature-lifetime must be between 10 and 3600 seconds.";
+        if (MaxRequestBodyBytes is < 1024) yield return "--max-body-bytes must be at least 1024.";
+        if (PublicUrl is not null && !Uri.TryCreate(PublicUrl, UriKind.Absolute, out _)) yield return $"--public-url '{PublicUrl}' is not an absolute URL.";
+    }
+}

@@ -1,0 +1,279 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Ferry.Contracts;
+using Ferry.Contracts.Keys;
+using Ferry.Contracts.Names;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Resources;
+using Ferry.Server.Api;
+using Ferry.Server.Errors;
+using Ferry.Server.Hosting;
+using Ferry.Server.Keys;
+using Ferry.Server.Nodes;
+using Ferry.Server.Store;
+
+namespace Ferry.Server.IntegrationRuntimes;
+
+/// <summary>The integration runtime operations of ADF's REST API, over the store.</summary>
+public sealed class IntegrationRuntimeService(
+    IFerryStore store, AuthKeyIssuer keys, StatusRecorder recorder, ServerOptions options, TimeProvider time)
+{
+    public static readonly string ServerVersion = typeof(IntegrationRuntimeService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public async Task<(IntegrationRuntimeResource Resource, bool Created)> CreateOrUpdateAsync(
+        string factory, string name, JsonObject body, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        if (ResourceName.Validate(name, "integration runtime name") is { } nameError)
+            throw FerryException.BadRequest(ErrorCodes.InvalidName, nameError);
+        if (body["name"] is { } bodyName && (bodyName.GetValueKind() != System.Text.Json.JsonValueKind.String
+            || !string.Equals(bodyName.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase)))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"name in the body must match the name in the URL ('{name}').");
+
+        var properties = JsonRead.RequiredObject(body, "properties", "properties");
+        var type = JsonRead.RequiredString(properties, "type", "properties.type");
+        var canonicalType = IntegrationRuntimeType.All.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
+            ?? throw FerryException.BadRequest(ErrorCodes.UnsupportedRuntimeType,
+                $"properties.type '{type}' is not supported; use one of: {string.Join(", ", IntegrationRuntimeType.All)}.");
+        properties["type"] = canonicalType;
+        JsonRead.OptionalString(properties, "description", "properties.description");
+        JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties");
+
+        var json = properties.ToJsonString();
+        var existing = await store.GetRuntimeAsync(factory, name, ct);
+        if (existing is not null)
+        {
+            if (existing.Type != canonicalType)
+                throw FerryException.Conflict(ErrorCodes.RuntimeTypeChange,
+                    $"Runtime '{existing.Name}' is {existing.Type}; its type cannot change to {canonicalType}. Delete it and create it again.");
+            var updated = existing with { PropertiesJson = json, Etag = NewEtag() };
+            await store.UpdateRuntimeAsync(updated, ct);
+            return (ToResource(updated), false);
+        }
+
+        var id = Guid.NewGuid();
+        var selfHosted = canonicalType == IntegrationRuntimeType.SelfHosted;
+        var runtime = new RuntimeRow(id, factory, name, canonicalType, json, NewEtag(), time.GetUtcNow(), AutoUpdate: "On", UpdateDelayOffset: null,
+            Key1Generation: 1, Key1Hash: selfHosted ? keys.HashOf(id, AuthKey.KeyName1, 1) : null,
+            Key2Generation: 1, Key2Hash: selfHosted ? keys.HashOf(id, AuthKey.KeyName2, 1) : null,
+            RecordedState: selfHosted ? RuntimeState.NeedRegistration : RuntimeState.Started);
+        await store.InsertRuntimeAsync(runtime, ct);
+        await store.AddStatusEventAsync(id, new StatusEvent(runtime.CreatedAt, null, runtime.RecordedState, "created"), ct);
+        return (ToResource(runtime), true);
+    }
+
+    public async Task<IntegrationRuntimeResource> GetAsync(string factory, string name, CancellationToken ct) =>
+        ToResource(await RequireRuntimeAsync(factory, name, ct));
+
+    public async Task<ResourceList<IntegrationRuntimeResource>> ListAsync(string factory, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        return new((await store.ListRuntimesAsync(factory, ct)).Select(ToResource).ToList());
+    }
+
+    /// <summary>ADF's Update: autoUpdate and updateDelayOffset, plus description.</summary>
+    public async Task<IntegrationRuntimeResource> UpdateAsync(string factory, string name, JsonObject body, CancellationToken ct)
+    {
+        var runtime = await RequireRuntimeAsync(factory, name, ct);
+        foreach (var (property, _) in body)
+        {
+            if (property is not ("autoUpdate" or "updateDelayOffset" or "description"))
+                throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
+                    $"'{property}' cannot be updated here; PATCH accepts description, autoUpdate and updateDelayOffset. Use PUT to replace the runtime.");
+        }
+        var autoUpdate = JsonRead.OptionalString(body, "autoUpdate", "autoUpdate");
+        if (autoUpdate is not null && autoUpdate is not ("On" or "Off"))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"autoUpdate must be 'On' or 'Off', not '{autoUpdate}'.");
+        var delay = JsonRead.OptionalString(body, "updateDelayOffset", "updateDelayOffset");
+        if (delay is not null)
+        {
+            TimeSpan offset;
+            try
+            {
+                offset = System.Xml.XmlConvert.ToTimeSpan(delay);
+            }
+            catch (FormatException)
+            {
+                throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"updateDelayOffset '{delay}' is not an ISO 8601 duration such as 'PT3H'.");
+            }
+            if (offset < TimeSpan.Zero || offset >= TimeSpan.FromDays(1))
+                throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "updateDelayOffset must be at least PT0H and less than PT24H (an hour of the day).");
+        }
+        var properties = JsonNode.Parse(runtime.PropertiesJson)!.AsObject();
+        if (body.ContainsKey("description"))
+            properties["description"] = JsonRead.OptionalString(body, "description", "description");
+        var updated = runtime with
+        {
+            AutoUpdate = autoUpdate ?? runtime.AutoUpdate,
+            UpdateDelayOffset = delay ?? runtime.UpdateDelayOffset,
+            PropertiesJson = properties.ToJsonString(),
+            Etag = NewEtag(),
+        };
+        await store.UpdateRuntimeAsync(updated, ct);
+        return ToResource(updated);
+    }
+
+    public async Task<bool> DeleteAsync(string factory, string name, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        var runtime = await store.GetRuntimeAsync(factory, name, ct);
+        if (runtime is null)
+            return false;
+        await store.DeleteRuntimeAsync(runtime, time.GetUtcNow(), ct);
+        return true;
+    }
+
+    public async Task<IntegrationRuntimeAuthKeys> ListAuthKeysAsync(string factory, string name, CancellationToken ct)
+    {
+        var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "authentication keys");
+        return new(keys.Issue(runtime, AuthKey.KeyName1).Format(), keys.Issue(runtime, AuthKey.KeyName2).Format());
+    }
+
+    public async Task<IntegrationRuntimeAuthKeys> RegenerateAuthKeyAsync(string factory, string name, JsonObject body, CancellationToken ct)
+    {
+        var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "authentication keys");
+        var keyName = JsonRead.OptionalString(body, "keyName", "keyName");
+        if (!AuthKey.IsKnownKeyName(keyName))
+            throw FerryException.BadRequest(ErrorCodes.InvalidKeyName, $"keyName must be '{AuthKey.KeyName1}' or '{AuthKey.KeyName2}'" +
+                                                                       (keyName is null ? "." : $", not '{keyName}'."));
+        var updated = keyName == AuthKey.KeyName1
+            ? runtime with { Key1Generation = runtime.Key1Generation + 1, Key1Hash = keys.HashOf(runtime.Id, keyName, runtime.Key1Generation + 1) }
+            : runtime with { Key2Generation = runtime.Key2Generation + 1, Key2Hash = keys.HashOf(runtime.Id, keyName!, runtime.Key2Generation + 1) };
+        await store.UpdateRuntimeAsync(updated, ct);
+        return new(keys.Issue(updated, AuthKey.KeyName1).Format(), keys.Issue(updated, AuthKey.KeyName2).Format());
+    }
+
+    public async Task<IntegrationRuntimeStatusResponse> GetStatusAsync(string factory, string name, CancellationToken ct)
+    {
+        var runtime = await RequireRuntimeAsync(factory, name, ct);
+        if (runtime.Type == IntegrationRuntimeType.Managed)
+            return new(runtime.Name, new IntegrationRuntimeStatus(runtime.Type, factory, RuntimeState.Started,
+                new IntegrationRuntimeStatusTypeProperties(runtime.CreatedAt, Version: ServerVersion)));
+
+        var now = time.GetUtcNow();
+        var nodes = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter))).ToList();
+        var dispatcher = NodeStatusRules.ActiveDispatcher(nodes);
+        var views = nodes.Select(n => ToNodeView(n.Node, n.Status, n.Node.Id == dispatcher)).ToList();
+        var lowestVersion = nodes.Select(n => n.Node.Version).OrderBy(ParseVersion).FirstOrDefault();
+        var typeProperties = new IntegrationRuntimeStatusTypeProperties(
+            runtime.CreatedAt,
+            Version: lowestVersion,
+            Nodes: views,
+            AutoUpdate: runtime.AutoUpdate,
+            UpdateDelayOffset: runtime.UpdateDelayOffset,
+            VersionStatus: views.Count == 0 ? null : views.All(v => v.VersionStatus == "UpToDate") ? "UpToDate" : "UpdateAvailable",
+            ServiceUrls: [keys.PublicUrl],
+            Links: []);
+        var state = NodeStatusRules.Aggregate(nodes.Select(n => n.Status).ToList());
+        return new(runtime.Name, new IntegrationRuntimeStatus(runtime.Type, factory, state, typeProperties));
+    }
+
+    public async Task<IntegrationRuntimeMonitoringData> GetMonitoringDataAsync(string factory, string name, CancellationToken ct)
+    {
+        var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "node monitoring data");
+        var nodes = await store.ListNodesAsync(runtime.Id, ct);
+        return new(runtime.Name, nodes.Select(n => new IntegrationRuntimeNodeMonitoringData(n.Name, n.AvailableMemoryMB, n.CpuUtilization,
+            n.ConcurrentJobsLimit, n.ConcurrentJobsRunning, n.MaxConcurrentJobs, n.SentBytes, n.ReceivedBytes)).ToList());
+    }
+
+    public async Task<IntegrationRuntimeConnectionInfo> GetConnectionInfoAsync(string factory, string name, CancellationToken ct)
+    {
+        RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "connection info");
+        return new(keys.PublicUrl, ServerVersion);
+    }
+
+    public async Task<ResourceList<StatusEvent>> ListStatusEventsAsync(string factory, string name, int limit, CancellationToken ct)
+    {
+        var runtime = await RequireRuntimeAsync(factory, name, ct);
+        return new(await store.ListStatusEventsAsync(runtime.Id, Math.Clamp(limit, 1, 1000), ct));
+    }
+
+    public async Task<SelfHostedIntegrationRuntimeNode> GetNodeAsync(string factory, string name, string nodeName, CancellationToken ct)
+    {
+        var (runtime, node) = await RequireNodeAsync(factory, name, nodeName, ct);
+        var now = time.GetUtcNow();
+        var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter)));
+        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter), NodeStatusRules.ActiveDispatcher(all) == node.Id);
+    }
+
+    public async Task<SelfHostedIntegrationRuntimeNode> UpdateNodeAsync(string factory, string name, string nodeName, JsonObject body, CancellationToken ct)
+    {
+        var (_, node) = await RequireNodeAsync(factory, name, nodeName, ct);
+        foreach (var (property, _) in body)
+        {
+            if (property != "concurrentJobsLimit")
+                throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"'{property}' cannot be updated; a node's PATCH accepts concurrentJobsLimit.");
+        }
+        var limit = JsonRead.RequiredInt(body, "concurrentJobsLimit", "concurrentJobsLimit");
+        if (limit < 1 || limit > node.MaxConcurrentJobs)
+            throw FerryException.BadRequest(ErrorCodes.ConcurrentJobsLimitOutOfRange,
+                $"concurrentJobsLimit must be between 1 and this node's maxConcurrentJobs ({node.MaxConcurrentJobs}), not {limit}.");
+        await store.SetConcurrentJobsLimitAsync(node.Id, limit, ct);
+        return await GetNodeAsync(factory, name, nodeName, ct);
+    }
+
+    public async Task<bool> DeleteNodeAsync(string factory, string name, string nodeName, CancellationToken ct)
+    {
+        var runtime = await RequireRuntimeAsync(factory, name, ct);
+        var node = await store.GetNodeByNameAsync(runtime.Id, nodeName, ct);
+        if (node is null)
+            return false;
+        await store.DeleteNodeAsync(node.Id, ct);
+        await recorder.NodeRemovedAsync(node, "removed from the runtime", ct);
+        return true;
+    }
+
+    public async Task<IntegrationRuntimeNodeIpAddress> GetNodeIpAddressAsync(string factory, string name, string nodeName, CancellationToken ct)
+    {
+        var (_, node) = await RequireNodeAsync(factory, name, nodeName, ct);
+        return new(node.IpAddress);
+    }
+
+    private SelfHostedIntegrationRuntimeNode ToNodeView(NodeRow n, string status, bool isActiveDispatcher) => new(
+        n.Name, n.MachineName, status, n.Version,
+        ParseVersion(n.Version) >= ParseVersion(ServerVersion) ? "UpToDate" : "UpdateAvailable",
+        n.RegisteredAt, n.LastConnectAt, n.LastStartAt, n.LastStopAt, isActiveDispatcher, n.ConcurrentJobsLimit, n.MaxConcurrentJobs,
+        new Dictionary<string, string>
+        {
+            ["operatingSystem"] = n.OperatingSystem,
+            ["processorCount"] = n.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["totalMemoryMB"] = n.TotalMemoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+    private static Version ParseVersion(string? v) => Version.TryParse(v, out var parsed) ? parsed : new Version(0, 0);
+
+    private static IntegrationRuntimeResource ToResource(RuntimeRow r) => new(
+        $"/factories/{r.Factory}/integrationruntimes/{r.Name}", r.Name, IntegrationRuntimeResource.ResourceType, r.Etag,
+        JsonNode.Parse(r.PropertiesJson)!.AsObject());
+
+    private static string NewEtag() => "\"" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + "\"";
+
+    private async Task RequireFactoryAsync(string factory, CancellationToken ct)
+    {
+        if (!await store.FactoryExistsAsync(factory, ct))
+            throw FerryException.NotFound(ErrorCodes.FactoryNotFound, $"Factory '{factory}' does not exist. The server creates 'default' on first start.");
+    }
+
+    private async Task<RuntimeRow> RequireRuntimeAsync(string factory, string name, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        return await store.GetRuntimeAsync(factory, name, ct)
+               ?? throw FerryException.NotFound(ErrorCodes.RuntimeNotFound,
+                   $"Integration runtime '{name}' does not exist in factory '{factory}'. `ferry ir list` shows the ones that do.");
+    }
+
+    private async Task<(RuntimeRow, NodeRow)> RequireNodeAsync(string factory, string name, string nodeName, CancellationToken ct)
+    {
+        var runtime = await RequireRuntimeAsync(factory, name, ct);
+        var node = await store.GetNodeByNameAsync(runtime.Id, nodeName, ct)
+                   ?? throw FerryException.NotFound(ErrorCodes.NodeNotFound,
+                       $"Runtime '{runtime.Name}' has no node named '{nodeName}'. `ferry ir get-status --name {runtime.Name}` lists its nodes.");
+        return (runtime, node);
+    }
+
+    private static RuntimeRow RequireSelfHosted(RuntimeRow runtime, string what) =>
+        runtime.Type == IntegrationRuntimeType.SelfHosted
+            ? runtime
+            : throw FerryException.BadRequest(ErrorCodes.NotSelfHosted,
+                $"Runtime '{runtime.Name}' is {runtime.Type}; only self-hosted runtimes have {what}.");
+}

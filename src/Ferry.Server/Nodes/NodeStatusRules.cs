@@ -1,0 +1,44 @@
+using Ferry.Contracts.Resources;
+using Ferry.Server.Store;
+
+namespace Ferry.Server.Nodes;
+
+/// <summary>
+/// How a node's status and a runtime's state follow from what the server last heard. Pure functions of the stored
+/// node and the current time, so tests drive them with a fake clock.
+/// </summary>
+public static class NodeStatusRules
+{
+    /// <summary>
+    /// Offline when the node said it stopped, or when it has been silent for longer than the offline threshold
+    /// (the reference's "offline means the heartbeat stopped"); Initializing between registration and the first
+    /// heartbeat; Online otherwise.
+    /// </summary>
+    public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter)
+    {
+        if (node.Stopped)
+            return NodeStatus.Offline;
+        if (node.LastHeartbeatAt is not { } last)
+            return now - node.RegisteredAt <= offlineAfter ? NodeStatus.Initializing : NodeStatus.Offline;
+        return now - last > offlineAfter ? NodeStatus.Offline : NodeStatus.Online;
+    }
+
+    /// <summary>No nodes: NeedRegistration; every node Online: Online; some Online or Limited: Limited; none: Offline.</summary>
+    public static string Aggregate(IReadOnlyCollection<string> nodeStatuses)
+    {
+        if (nodeStatuses.Count == 0)
+            return RuntimeState.NeedRegistration;
+        var online = nodeStatuses.Count(s => s == NodeStatus.Online);
+        if (online == nodeStatuses.Count)
+            return RuntimeState.Online;
+        return online > 0 || nodeStatuses.Any(s => s == NodeStatus.Limited) ? RuntimeState.Limited : RuntimeState.Offline;
+    }
+
+    /// <summary>
+    /// The node that dispatches for the runtime: the longest-registered node that is Online. Derived, not stored, so the
+    /// role moves to another node as soon as its holder is Offline.
+    /// </summary>
+    public static Guid? ActiveDispatcher(IEnumerable<(NodeRow Node, string Status)> nodes) =>
+        nodes.Where(n => n.Status == NodeStatus.Online).OrderBy(n => n.Node.RegisteredAt).ThenBy(n => n.Node.Name)
+            .Select(n => (Guid?)n.Node.Id).FirstOrDefault();
+}

@@ -1,0 +1,50 @@
+using Ferry.Contracts.Resources;
+using Ferry.Server.Hosting;
+using Ferry.Server.Store;
+
+namespace Ferry.Server.Nodes;
+
+/// <summary>Records every change of a node's status and of its runtime's state, with the time and the cause.</summary>
+public sealed partial class StatusRecorder(IFerryStore store, ServerOptions options, TimeProvider time, ILogger<StatusRecorder> logger)
+{
+    /// <summary>Records the node's new status if it differs from the last one recorded, then the runtime's state.</summary>
+    public async Task NodeChangedAsync(NodeRow node, string status, string cause, CancellationToken ct)
+    {
+        if (node.RecordedStatus != status)
+        {
+            await store.SetNodeRecordedStatusAsync(node.Id, status, ct);
+            await store.AddStatusEventAsync(node.RuntimeId, new StatusEvent(time.GetUtcNow(), node.Name, status, cause), ct);
+            LogNodeStatus(logger, node.Name, status, cause);
+        }
+        await RuntimeChangedAsync(node.RuntimeId, $"node {node.Name}: {cause}", ct);
+    }
+
+    /// <summary>Records a node's removal (it now needs registration) and the runtime's new state.</summary>
+    public async Task NodeRemovedAsync(NodeRow node, string cause, CancellationToken ct)
+    {
+        await store.AddStatusEventAsync(node.RuntimeId, new StatusEvent(time.GetUtcNow(), node.Name, NodeStatus.NeedRegistration, cause), ct);
+        LogNodeStatus(logger, node.Name, NodeStatus.NeedRegistration, cause);
+        await RuntimeChangedAsync(node.RuntimeId, $"node {node.Name}: {cause}", ct);
+    }
+
+    public async Task RuntimeChangedAsync(Guid runtimeId, string cause, CancellationToken ct)
+    {
+        var runtime = await store.GetRuntimeByIdAsync(runtimeId, ct);
+        if (runtime is null)
+            return;
+        var now = time.GetUtcNow();
+        var nodes = await store.ListNodesAsync(runtimeId, ct);
+        var state = NodeStatusRules.Aggregate(nodes.Select(n => NodeStatusRules.Derive(n, now, options.OfflineAfter)).ToList());
+        if (state == runtime.RecordedState)
+            return;
+        await store.SetRuntimeRecordedStateAsync(runtimeId, state, ct);
+        await store.AddStatusEventAsync(runtimeId, new StatusEvent(now, null, state, cause), ct);
+        LogRuntimeState(logger, runtime.Factory, runtime.Name, state, cause);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Node {NodeName} went {Status}: {Cause}")]
+    private static partial void LogNodeStatus(ILogger logger, string nodeName, string status, string cause);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Runtime {Factory}/{Runtime} went {State}: {Cause}")]
+    private static partial void LogRuntimeState(ILogger logger, string factory, string runtime, string state, string cause);
+}

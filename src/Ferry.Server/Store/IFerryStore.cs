@@ -1,0 +1,42 @@
+using Ferry.Contracts.Resources;
+
+namespace Ferry.Server.Store;
+
+/// <summary>The control plane's persistent state. One contract, two implementations (SQLite, PostgreSQL), one test suite.</summary>
+public interface IFerryStore
+{
+    /// <summary>Creates or migrates the schema to the version this server needs.</summary>
+    Task MigrateAsync(CancellationToken ct);
+
+    Task<bool> FactoryExistsAsync(string factory, CancellationToken ct);
+    Task EnsureFactoryAsync(string factory, DateTimeOffset now, CancellationToken ct);
+
+    Task<RuntimeRow?> GetRuntimeAsync(string factory, string name, CancellationToken ct);
+    Task<RuntimeRow?> GetRuntimeByIdAsync(Guid id, CancellationToken ct);
+    Task<IReadOnlyList<RuntimeRow>> ListRuntimesAsync(string factory, CancellationToken ct);
+    Task InsertRuntimeAsync(RuntimeRow runtime, CancellationToken ct);
+    Task UpdateRuntimeAsync(RuntimeRow runtime, CancellationToken ct);
+    /// <summary>Deletes the runtime with its nodes and remembers it as deleted.</summary>
+    Task DeleteRuntimeAsync(RuntimeRow runtime, DateTimeOffset now, CancellationToken ct);
+    Task<DeletedRuntimeRow?> GetDeletedRuntimeAsync(Guid id, CancellationToken ct);
+    Task SetRuntimeRecordedStateAsync(Guid runtimeId, string state, CancellationToken ct);
+
+    Task<NodeRow?> GetNodeAsync(Guid nodeId, CancellationToken ct);
+    Task<NodeRow?> GetNodeByNameAsync(Guid runtimeId, string name, CancellationToken ct);
+    Task<IReadOnlyList<NodeRow>> ListNodesAsync(Guid runtimeId, CancellationToken ct);
+    /// <summary>Inserts the node unless the runtime already has <paramref name="maxNodes"/> nodes; false when full.</summary>
+    Task<bool> InsertNodeAsync(NodeRow node, int maxNodes, CancellationToken ct);
+    /// <summary>Replaces a node's identity and figures when the same machine registers again under its name.</summary>
+    Task ReplaceNodeAsync(NodeRow node, CancellationToken ct);
+    Task RecordHeartbeatAsync(HeartbeatUpdate heartbeat, CancellationToken ct);
+    Task MarkStoppedAsync(Guid nodeId, DateTimeOffset at, CancellationToken ct);
+    Task SetNodeLastErrorAsync(Guid nodeId, string? error, CancellationToken ct);
+    Task SetConcurrentJobsLimitAsync(Guid nodeId, int limit, CancellationToken ct);
+    Task SetNodeRecordedStatusAsync(Guid nodeId, string status, CancellationToken ct);
+    Task DeleteNodeAsync(Guid nodeId, CancellationToken ct);
+    /// <summary>Nodes recorded as up whose last sign of life is older than <paramref name="cutoff"/>.</summary>
+    Task<IReadOnlyList<NodeRow>> ListSilentNodesAsync(DateTimeOffset cutoff, CancellationToken ct);
+
+    Task AddStatusEventAsync(Guid runtimeId, StatusEvent statusEvent, CancellationToken ct);
+    Task<IReadOnlyList<StatusEvent>> ListStatusEventsAsync(Guid runtimeId, int limit, CancellationToken ct);
+}

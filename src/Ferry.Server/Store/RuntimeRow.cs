@@ -1,0 +1,18 @@
+namespace Ferry.Server.Store;
+
+/// <summary>An integration runtime as stored. Keys are kept as SHA-256 hashes only, with their generation.</summary>
+public sealed record RuntimeRow(
+    Guid Id,
+    string Factory,
+    string Name,
+    string Type,
+    string PropertiesJson,
+    string Etag,
+    DateTimeOffset CreatedAt,
+    string AutoUpdate,
+    string? UpdateDelayOffset,
+    int Key1Generation,
+    string? Key1Hash,
+    int Key2Generation,
+    string? Key2Hash,
+    string RecordedState);

@@ -1,0 +1,29 @@
+namespace Ferry.Server.Store;
+
+/// <summary>The schema as an ordered list of migrations; a server applies those its database lacks at start-up. Never edit a shipped step: add one.</summary>
+public static class Schema
+{
+    public static IReadOnlyList<string[]> Migrations(SqlDialect d) =>
+    [
+        [
+            "CREATE TABLE factories (name TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
+            "CREATE TABLE runtimes (id TEXT PRIMARY KEY, factory TEXT NOT NULL REFERENCES factories(name), name TEXT NOT NULL, " +
+            "name_key TEXT NOT NULL, type TEXT NOT NULL, properties TEXT NOT NULL, etag TEXT NOT NULL, created_at BIGINT NOT NULL, " +
+            "auto_update TEXT NOT NULL, update_delay_offset TEXT, key1_gen INTEGER NOT NULL, key1_hash TEXT, " +
+            "key2_gen INTEGER NOT NULL, key2_hash TEXT, recorded_state TEXT NOT NULL, UNIQUE (factory, name_key))",
+            "CREATE TABLE deleted_runtimes (id TEXT PRIMARY KEY, factory TEXT NOT NULL, name TEXT NOT NULL, deleted_at BIGINT NOT NULL)",
+            "CREATE TABLE nodes (id TEXT PRIMARY KEY, runtime_id TEXT NOT NULL REFERENCES runtimes(id), name TEXT NOT NULL, " +
+            "name_key TEXT NOT NULL, machine_name TEXT NOT NULL, public_key TEXT NOT NULL, version TEXT NOT NULL, " +
+            "registered_at BIGINT NOT NULL, last_connect_at BIGINT, last_start_at BIGINT, last_stop_at BIGINT, last_heartbeat_at BIGINT, " +
+            "stopped INTEGER NOT NULL, concurrent_jobs_limit INTEGER NOT NULL, max_concurrent_jobs INTEGER NOT NULL, " +
+            "processor_count INTEGER NOT NULL, total_memory_mb BIGINT NOT NULL, operating_system TEXT NOT NULL, " +
+            "cpu_utilization DOUBLE PRECISION NOT NULL, available_memory_mb BIGINT NOT NULL, jobs_running INTEGER NOT NULL, " +
+            "sent_bytes BIGINT NOT NULL, received_bytes BIGINT NOT NULL, ip_address TEXT, last_error TEXT, " +
+            "recorded_status TEXT NOT NULL, UNIQUE (runtime_id, name_key))",
+            "CREATE INDEX nodes_by_status ON nodes (recorded_status)",
+            $"CREATE TABLE status_events (id {d.AutoIncrementKey}, runtime_id TEXT NOT NULL, node_name TEXT, status TEXT NOT NULL, " +
+            "cause TEXT NOT NULL, at BIGINT NOT NULL)",
+            "CREATE INDEX status_events_by_runtime ON status_events (runtime_id, id)",
+        ],
+    ];
+}
