@@ -1,0 +1,113 @@
+using System.Net;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
+using Ferry.Node.Connection;
+using Ferry.Node.Metrics;
+
+namespace Ferry.Node.Heartbeats;
+
+/// <summary>
+/// The node's liveness loop, separate from everything else it does. Every interval (the server sets it) it sends a
+/// heartbeat with its version, load and clock. Each failure is handled where it happens:
+/// <list type="bullet">
+/// <item>no identity: wait for dmgcmd -RegisterNewNode, showing NeedRegistration;</item>
+/// <item>the server says the node was removed (410): stop trying, keep the old identity aside, show NeedRegistration;</item>
+/// <item>the server refuses the call (clock skew, bad signature): keep the reason, retry with backoff, report it once back;</item>
+/// <item>the server cannot be reached: same, so the node comes back on its own when the server does.</item>
+/// </list>
+/// On a graceful stop it tells the server, which shows it Offline at once.
+/// </summary>
+public sealed partial class HeartbeatService(
+    IdentityWatch identities, ServerClient server, NodeState state, TimeProvider time, ILogger<HeartbeatService> logger) : BackgroundService
+{
+    private readonly HostMetrics _metrics = new();
+    private readonly Backoff _backoff = new(Random.Shared);
+    private TimeSpan _interval = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        state.Bound(identities.Current);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var identity = identities.Current;
+            state.Bound(identity);
+            if (identity is null)
+            {
+                // Nothing to do until dmgcmd registers the node; it pokes us through the admin endpoint.
+                await identities.WaitAsync(TimeSpan.FromSeconds(5), time, stoppingToken);
+                continue;
+            }
+
+            TimeSpan wait;
+            try
+            {
+                var (total, available) = HostMetrics.Read();
+                var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
+                    NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
+                    Environment.ProcessorCount, ConcurrentJobsRunning: 0, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError), stoppingToken);
+                if (state.Current.State != ConnectionState.Connected)
+                    LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);
+                state.Connected(time.GetUtcNow());
+                _backoff.Reset();
+                _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));
+                wait = _interval;
+            }
+            catch (ServerProblemException e) when (e.Status == HttpStatusCode.Gone && e.Code == ErrorCodes.NodeRemoved)
+            {
+                LogRemoved(logger, e.Message);
+                identities.Removed();
+                state.NeedsRegistration(e.Message);
+                continue;
+            }
+            catch (ServerProblemException e)
+            {
+                wait = Failed($"the server refused the heartbeat ({e.Code}): {e.Message}");
+            }
+            catch (HttpRequestException e)
+            {
+                wait = Failed(e.Message);
+            }
+            await identities.WaitAsync(wait, time, stoppingToken);
+        }
+    }
+
+    private TimeSpan Failed(string error)
+    {
+        var delay = _backoff.NextDelay();
+        if (state.Current.LastError != error || state.Current.State == ConnectionState.Connected)
+            LogFailed(logger, error, delay.TotalSeconds);
+        state.Failed(error);
+        return delay;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (identities.Current is { } identity && state.Current.State == ConnectionState.Connected)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+                await server.StoppingAsync(identity, "service stopped", timeout.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or ServerProblemException or OperationCanceledException)
+            {
+                // The server will notice the silence within the offline threshold instead.
+                LogGoodbyeFailed(logger, e.Message);
+            }
+        }
+        state.Stopped();
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Connected to {ServerUrl} as node {NodeName} of runtime {Factory}/{Runtime}")]
+    private static partial void LogConnected(ILogger logger, string serverUrl, string factory, string runtime, string nodeName);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Heartbeat failed: {Error}; retrying in {Seconds:F1} s")]
+    private static partial void LogFailed(ILogger logger, string error, double seconds);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "The server removed this node: {Message}")]
+    private static partial void LogRemoved(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Could not tell the server this node is stopping: {Message}")]
+    private static partial void LogGoodbyeFailed(ILogger logger, string message);
+}

@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Ferry.Node.Identity;
+using Ferry.Node.Heartbeats;
+
+namespace Ferry.Node;
+
+/// <summary>The node's own files and admin answers, source-generated.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(NodeIdentity))]
+[JsonSerializable(typeof(NodeStatusReport))]
+public sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -1,0 +1,91 @@
+using Ferry.Node;
+using Ferry.Node.Admin;
+using Ferry.Node.Connection;
+using Ferry.Node.Heartbeats;
+using Ferry.Node.Hosting;
+using Ferry.Node.Identity;
+
+const string usage = """
+    Usage: ferry-node [--data-dir DIR]
+      --data-dir DIR   the node's identity and state (default: FERRY_NODE_DATA_DIR, else /var/lib/ferry-node or %ProgramData%\Ferry\Node)
+    Register the node with `dmgcmd -RegisterNewNode "<key>"`; dmgcmd -Status shows what it is bound to.
+    """;
+
+string? dataDirArg = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--data-dir" when i + 1 < args.Length: dataDirArg = args[++i]; break;
+        case "--help" or "-h": Console.WriteLine(usage); return 0;
+        default:
+            Console.Error.WriteLine($"ferry-node: unknown option '{args[i]}'.");
+            Console.Error.WriteLine(usage);
+            return 2;
+    }
+}
+
+var dir = NodeDataDirectory.Resolve(dataDirArg);
+DataDirLock dirLock;
+try
+{
+    dir.Create();
+    dirLock = DataDirLock.Acquire(dir);
+}
+catch (NodeSetupException e)
+{
+    Console.Error.WriteLine($"ferry-node: {e.Message}");
+    return 1;
+}
+
+using (dirLock)
+{
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+    builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
+    builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+    builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+    if (File.Exists(dir.AdminSocket))
+        File.Delete(dir.AdminSocket); // left by a node that was killed; the lock proves no one uses it
+    builder.WebHost.ConfigureKestrel(k =>
+    {
+        if (OperatingSystem.IsWindows())
+            k.ListenNamedPipe(dir.AdminPipeName);
+        else
+            k.ListenUnixSocket(dir.AdminSocket);
+    });
+    builder.Services.AddSingleton(dir);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<NodeIdentityStore>();
+    builder.Services.AddSingleton<IdentityWatch>();
+    builder.Services.AddSingleton<NodeState>();
+    builder.Services.AddSingleton(_ => ServerClient.CreateHttpClient());
+    builder.Services.AddSingleton<ServerClient>();
+    builder.Services.AddHostedService<HeartbeatService>();
+    builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+    WebApplication app;
+    try
+    {
+        app = builder.Build();
+        _ = app.Services.GetRequiredService<IdentityWatch>();
+    }
+    catch (NodeSetupException e)
+    {
+        Console.Error.WriteLine($"ferry-node: {e.Message}");
+        return 1;
+    }
+    AdminEndpoints.Map(app);
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(dir.AdminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var identity = app.Services.GetRequiredService<IdentityWatch>().Current;
+        Console.WriteLine(identity is null
+            ? $"ferry-node {NodeVersion.Current} started with data dir {dir.Path}: not registered yet. Run: dmgcmd -RegisterNewNode \"<key>\""
+            : $"ferry-node {NodeVersion.Current} started with data dir {dir.Path}: {identity}");
+    });
+    await app.RunAsync();
+    if (File.Exists(dir.AdminSocket))
+        File.Delete(dir.AdminSocket);
+}
+return 0;

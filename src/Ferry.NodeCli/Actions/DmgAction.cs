@@ -1,0 +1,42 @@
+namespace Ferry.NodeCli.Actions;
+
+/// <summary>One dmgcmd action: its short and long names (the reference's table), its arguments and whether Ferry has it yet.</summary>
+public sealed record DmgAction(string Short, string Long, string Arguments, string Description, bool Available = true)
+{
+    public bool Matches(string flag)
+    {
+        var name = flag.TrimStart('-', '/');
+        return string.Equals(name, Short, StringComparison.OrdinalIgnoreCase) || string.Equals(name, Long, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The reference's actions, plus -Status; those not built yet say so instead of pretending.</summary>
+    public static readonly IReadOnlyList<DmgAction> All =
+    [
+        new("rn", "RegisterNewNode", "\"<AuthenticationKey>\" [\"<NodeName>\"]", "Register this machine as a node of the runtime the key belongs to."),
+        new("k", "Key", "\"<AuthenticationKey>\"", "Re-register this node with another key, keeping its name and identity."),
+        new("s", "Start", "", "Start the node service."),
+        new("t", "Stop", "", "Stop the node service (the server shows it Offline at once)."),
+        new("r", "Restart", "", "Restart the node service."),
+        new("cgc", "CheckGatewayConnection", "", "Print 'Connected' when the node is connected to its control plane (a container health check)."),
+        new("st", "Status", "", "Show what the node is bound to, its connection, last heartbeat and last error."),
+        new("era", "EnableRemoteAccess", "\"<port>\" [\"<thumbprint>\"]", "Enable remote access on this node.", Available: false),
+        new("erac", "EnableRemoteAccessInContainer", "\"<port>\" [\"<thumbprint>\"]", "Enable remote access in a container.", Available: false),
+        new("dra", "DisableRemoteAccess", "", "Disable remote access on this node.", Available: false),
+        new("gbf", "GenerateBackupFile", "\"<filePath>\" \"<password>\"", "Write a backup of the node identity and credentials.", Available: false),
+        new("ibf", "ImportBackupFile", "\"<filePath>\" \"<password>\"", "Restore the node from a backup file.", Available: false),
+        new("sus", "StartUpgradeService", "", "Start the upgrade service.", Available: false),
+        new("tus", "StopUpgradeService", "", "Stop the upgrade service.", Available: false),
+        new("tonau", "TurnOnAutoUpdate", "", "Turn on auto-update.", Available: false),
+        new("toffau", "TurnOffAutoUpdate", "", "Turn off auto-update.", Available: false),
+        new("ssa", "SwitchServiceAccount", "\"<domain\\user>\" [\"<password>\"]", "Run the service as another account.", Available: false),
+        new("elma", "EnableLocalMachineAccess", "", "Allow access to localhost and private IPs.", Available: false),
+        new("dlma", "DisableLocalMachineAccess", "", "Deny access to localhost and private IPs.", Available: false),
+        new("DisableLocalFolderPathValidation", "DisableLocalFolderPathValidation", "", "Allow access to the local file system.", Available: false),
+        new("EnableLocalFolderPathValidation", "EnableLocalFolderPathValidation", "", "Deny access to the local file system.", Available: false),
+        new("eesp", "EnableExecuteSsisPackage", "", "Enable SSIS package execution.", Available: false),
+        new("desp", "DisableExecuteSsisPackage", "", "Disable SSIS package execution.", Available: false),
+        new("gesp", "GetExecuteSsisPackage", "", "Show whether SSIS package execution is enabled.", Available: false),
+    ];
+
+    public static DmgAction? Find(string flag) => All.FirstOrDefault(a => a.Matches(flag));
+}

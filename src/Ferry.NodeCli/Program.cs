@@ -1,0 +1,155 @@
+using System.Globalization;
+using Ferry.Contracts.Keys;
+using Ferry.Node.Admin;
+using Ferry.Node.Connection;
+using Ferry.Node.Heartbeats;
+using Ferry.Node.Hosting;
+using Ferry.Node.Identity;
+using Ferry.Node.Registration;
+using Ferry.NodeCli.Actions;
+
+// dmgcmd ACTION args... [--data-dir DIR], as the reference's dmgcmd: actions are case-insensitive, long or short.
+string? dataDirArg = null;
+var rest = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--data-dir" && i + 1 < args.Length) dataDirArg = args[++i];
+    else rest.Add(args[i]);
+}
+
+if (rest.Count == 0 || rest[0] is "-?" or "-h" or "--help" or "-help" or "/?")
+{
+    PrintUsage(Console.Out);
+    return rest.Count == 0 ? 2 : 0;
+}
+
+var action = DmgAction.Find(rest[0]);
+if (action is null)
+{
+    Console.Error.WriteLine($"dmgcmd: unknown action '{rest[0]}'.");
+    PrintUsage(Console.Error);
+    return 2;
+}
+if (!action.Available)
+{
+    Console.Error.WriteLine($"dmgcmd: -{action.Long} is not available yet in Ferry.");
+    return 3;
+}
+
+var dir = NodeDataDirectory.Resolve(dataDirArg);
+using var admin = new AdminClient(dir);
+var identities = new NodeIdentityStore(dir);
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+var ct = cts.Token;
+
+try
+{
+    switch (action.Long)
+    {
+        case "RegisterNewNode":
+        {
+            var key = Argument(1, "the authentication key");
+            var name = rest.Count > 2 ? rest[2] : null;
+            dir.Create();
+            if (identities.Load() is { } current)
+                throw new NodeSetupException($"This node is already registered as {current}. To join another runtime, use -Key \"<key>\"; " +
+                                             "to start over, delete the node on the server and its identity.json.");
+            return await RegisterAsync(key, name, keepKeyOf: null);
+        }
+        case "Key":
+        {
+            var key = Argument(1, "the authentication key");
+            dir.Create();
+            return await RegisterAsync(key, null, identities.Load() ?? identities.LoadRemoved());
+        }
+        case "Start": return await new ServiceControl(dir, admin, Console.Out).StartAsync(ct);
+        case "Stop": return await new ServiceControl(dir, admin, Console.Out).StopAsync(ct);
+        case "Restart": return await new ServiceControl(dir, admin, Console.Out).RestartAsync(ct);
+        case "CheckGatewayConnection":
+        {
+            var status = await admin.StatusAsync(ct);
+            var state = status?.State ?? "NotRunning";
+            Console.WriteLine(state);
+            return state == ConnectionState.Connected ? 0 : 1;
+        }
+        case "Status": return await StatusAsync();
+        default:
+            Console.Error.WriteLine($"dmgcmd: -{action.Long} is not available yet in Ferry.");
+            return 3;
+    }
+}
+catch (AuthKeyFormatException e) { return Fail(e.Message); }
+catch (ServerProblemException e) { return Fail(e.Message); }
+catch (HttpRequestException e) { return Fail(e.Message + ". Check that the server is up and reachable from this machine."); }
+catch (NodeSetupException e) { return Fail(e.Message); }
+catch (UnauthorizedAccessException e) { return Fail($"{e.Message} Run dmgcmd as the node's service account, or pass --data-dir."); }
+catch (OperationCanceledException) { return Fail("cancelled."); }
+
+async Task<int> RegisterAsync(string key, string? name, NodeIdentity? keepKeyOf)
+{
+    using var http = ServerClient.CreateHttpClient();
+    var registrar = new NodeRegistrar(new ServerClient(http, TimeProvider.System), identities, TimeProvider.System);
+    var identity = await registrar.RegisterAsync(key, name, keepKeyOf, ct);
+    Console.WriteLine($"Registered node '{identity.NodeName}' to integration runtime '{identity.Runtime}' of factory '{identity.Factory}' at {identity.ServerUrl}.");
+    if (await admin.ReloadAsync(ct) is not null)
+        Console.WriteLine("The running node service picked up its new identity.");
+    else
+        Console.WriteLine($"Start the node service: dmgcmd -Start{(dataDirArg is null ? "" : $" --data-dir \"{dir.Path}\"")}");
+    return 0;
+}
+
+async Task<int> StatusAsync()
+{
+    var live = await admin.StatusAsync(ct);
+    var identity = identities.Load();
+    var removed = identity is null ? identities.LoadRemoved() : null;
+    NodeStatusReport? last = live;
+    if (last is null && File.Exists(dir.StatusFile))
+        last = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(dir.StatusFile), Ferry.Node.NodeJsonContext.Default.NodeStatusReport);
+
+    var now = DateTimeOffset.UtcNow;
+    string Ago(DateTimeOffset? t) => t is { } v ? $"{v.ToLocalTime():yyyy-MM-dd HH:mm:ss} ({(now - v).TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s ago)" : "never";
+    Console.WriteLine($"Data dir:        {dir.Path}");
+    if (identity is not null)
+    {
+        Console.WriteLine($"Node:            {identity.NodeName}");
+        Console.WriteLine($"Runtime:         {identity.Runtime} (factory {identity.Factory})");
+        Console.WriteLine($"Server:          {identity.ServerUrl}");
+    }
+    else
+    {
+        Console.WriteLine(removed is null
+            ? "Node:            not registered (NeedRegistration): run dmgcmd -RegisterNewNode \"<key>\""
+            : $"Node:            removed from runtime {removed.Runtime} (factory {removed.Factory}) (NeedRegistration): register again with dmgcmd -RegisterNewNode \"<key>\"");
+    }
+    Console.WriteLine($"Service:         {(live is null ? "not running (start it with dmgcmd -Start)" : $"running (pid {live.ProcessId}, version {live.Version})")}");
+    Console.WriteLine($"Connection:      {(live is null ? ConnectionState.Stopped : live.State)}");
+    Console.WriteLine($"Last heartbeat:  {Ago(last?.LastHeartbeat)}");
+    Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
+    return 0;
+}
+
+string Argument(int index, string what) =>
+    rest.Count > index && !string.IsNullOrWhiteSpace(rest[index])
+        ? rest[index]
+        : throw new NodeSetupException($"-{action.Long} needs {what}: dmgcmd -{action.Long} {action.Arguments}");
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"dmgcmd: {message}");
+    return 1;
+}
+
+static void PrintUsage(TextWriter w)
+{
+    w.WriteLine("Usage: dmgcmd ACTION args... [--data-dir DIR]");
+    w.WriteLine("The data dir is --data-dir, else FERRY_NODE_DATA_DIR, else the machine's default (as ferry-node).");
+    w.WriteLine();
+    foreach (var a in DmgAction.All)
+    {
+        var names = a.Short == a.Long ? $"-{a.Long}" : $"-{a.Short}, -{a.Long}";
+        w.WriteLine($"  {names,-42} {a.Arguments}");
+        w.WriteLine($"      {a.Description}{(a.Available ? "" : " (not available yet)")}");
+    }
+}
