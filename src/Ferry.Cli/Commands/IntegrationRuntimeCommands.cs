@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace Ferry.Cli.Commands;
+
+/// <summary>`ferry ir ...`, shaped like `az datafactory integration-runtime`.</summary>
+public static class IntegrationRuntimeCommands
+{
+    public static Command Build(GlobalOptions g)
+    {
+        var ir = new Command("ir", "Manage integration runtimes (as `az datafactory integration-runtime`)");
+        var name = new Option<string>("--name", "-n") { Description = "The integration runtime's name", Required = true };
+
+        var type = new Option<string>("--type") { Description = "SelfHosted (default) or Managed", DefaultValueFactory = _ => "SelfHosted" };
+        var description = new Option<string?>("--description") { Description = "A description" };
+        var create = new Command("create", "Create or replace an integration runtime") { name, type, description };
+        create.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
+        {
+            var properties = new JsonObject { ["type"] = p.GetValue(type) };
+            if (p.GetValue(description) is { } d) properties["description"] = d;
+            return api.SendAsync(HttpMethod.Put, api.RuntimePath(p.GetValue(name)), new JsonObject { ["properties"] = properties }, c);
+        }, ct));
+        ir.Subcommands.Add(create);
+
+        ir.Subcommands.Add(Simple(g, "show", "Show an integration runtime", name, HttpMethod.Get, ""));
+        var list = new Command("list", "List the factory's integration runtimes");
+        list.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Get, api.RuntimePath(), null, c), ct));
+        ir.Subcommands.Add(list);
+
+        var autoUpdate = new Option<string?>("--auto-update") { Description = "On or Off" };
+        autoUpdate.AcceptOnlyFromAmong("On", "Off");
+        var delay = new Option<string?>("--update-delay-offset") { Description = "The hour of the day for updates, as an ISO 8601 duration (PT3H)" };
+        var updateDescription = new Option<string?>("--description") { Description = "A new description" };
+        var update = new Command("update", "Update auto-update settings or the description") { name, autoUpdate, delay, updateDescription };
+        update.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
+        {
+            var body = new JsonObject();
+            if (p.GetValue(autoUpdate) is { } a) body["autoUpdate"] = a;
+            if (p.GetValue(delay) is { } o) body["updateDelayOffset"] = o;
+            if (p.GetValue(updateDescription) is { } d) body["description"] = d;
+            if (body.Count == 0)
+                throw new Connection.CliException("Nothing to update: give --auto-update, --update-delay-offset or --description.");
+            return api.SendAsync(HttpMethod.Patch, api.RuntimePath(p.GetValue(name)), body, c);
+        }, ct));
+        ir.Subcommands.Add(update);
+
+        var delete = new Command("delete", "Delete an integration runtime and unregister its nodes") { name };
+        delete.SetAction((p, ct) => g.RunAsync(p, async (api, c) =>
+        {
+            await api.SendAsync(HttpMethod.Delete, api.RuntimePath(p.GetValue(name)), null, c);
+            return null;
+        }, ct));
+        ir.Subcommands.Add(delete);
+
+        ir.Subcommands.Add(Simple(g, "list-auth-key", "Show the runtime's two authentication keys", name, HttpMethod.Post, "/listAuthKeys"));
+
+        var keyName = new Option<string>("--key-name") { Description = "authKey1 or authKey2", Required = true };
+        keyName.AcceptOnlyFromAmong("authKey1", "authKey2");
+        var regenerate = new Command("regenerate-auth-key", "Replace one key; nodes already registered keep working") { name, keyName };
+        regenerate.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
+            api.SendAsync(HttpMethod.Post, api.RuntimePath(p.GetValue(name)) + "/regenerateAuthKey", new JsonObject { ["keyName"] = p.GetValue(keyName) }, c), ct));
+        ir.Subcommands.Add(regenerate);
+
+        ir.Subcommands.Add(Simple(g, "get-status", "Show the runtime's state and its nodes", name, HttpMethod.Post, "/getStatus"));
+        ir.Subcommands.Add(Simple(g, "get-monitoring-data", "Show each node's load from its last heartbeat", name, HttpMethod.Post, "/monitoringData"));
+        ir.Subcommands.Add(Simple(g, "get-connection-info", "Show where nodes connect", name, HttpMethod.Post, "/getConnectionInfo"));
+
+        var limit = new Option<int>("--limit") { Description = "How many of the latest changes to show", DefaultValueFactory = _ => 50 };
+        var history = new Command("status-history", "Show the recorded status changes of the runtime and its nodes, with causes") { name, limit };
+        history.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
+            api.SendAsync(HttpMethod.Get, api.RuntimePath(p.GetValue(name)) + $"/statusEvents?limit={p.GetValue(limit)}", null, c), ct));
+        ir.Subcommands.Add(history);
+
+        ir.Subcommands.Add(NodeCommands(g, name));
+        return ir;
+    }
+
+    private static Command NodeCommands(GlobalOptions g, Option<string> name)
+    {
+        var node = new Command("node", "Manage a runtime's nodes (as `az datafactory integration-runtime-node`)");
+        var nodeName = new Option<string>("--node-name") { Description = "The node's name", Required = true };
+        string NodePath(Connection.ApiClient api, ParseResult p) =>
+            api.RuntimePath(p.GetValue(name)) + "/nodes/" + Uri.EscapeDataString(p.GetValue(nodeName)!);
+
+        var show = new Command("show", "Show a node") { name, nodeName };
+        show.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Get, NodePath(api, p), null, c), ct));
+        node.Subcommands.Add(show);
+
+        var limit = new Option<int>("--concurrent-jobs-limit") { Description = "Jobs the node may run at once (1..maxConcurrentJobs)", Required = true };
+        var update = new Command("update", "Change a node's concurrent jobs limit") { name, nodeName, limit };
+        update.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
+            api.SendAsync(HttpMethod.Patch, NodePath(api, p), new JsonObject { ["concurrentJobsLimit"] = p.GetValue(limit) }, c), ct));
+        node.Subcommands.Add(update);
+
+        var delete = new Command("delete", "Remove a node from the runtime; it shows NeedRegistration") { name, nodeName };
+        delete.SetAction((p, ct) => g.RunAsync(p, async (api, c) =>
+        {
+            await api.SendAsync(HttpMethod.Delete, NodePath(api, p), null, c);
+            return null;
+        }, ct));
+        node.Subcommands.Add(delete);
+
+        var ip = new Command("get-ip-address", "Show the address the node's heartbeats come from") { name, nodeName };
+        ip.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Post, NodePath(api, p) + "/ipAddress", null, c), ct));
+        node.Subcommands.Add(ip);
+        return node;
+    }
+
+    private static Command Simple(GlobalOptions g, string verb, string description, Option<string> name, HttpMethod method, string suffix)
+    {
+        var command = new Command(verb, description) { name };
+        command.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(method, api.RuntimePath(p.GetValue(name)) + suffix, null, c), ct));
+        return command;
+    }
+}
