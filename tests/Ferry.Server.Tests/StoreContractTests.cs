@@ -1,0 +1,175 @@
+using Ferry.Contracts.Resources;
+using Ferry.Server.Store;
+using Ferry.Server.Tests.Support;
+
+namespace Ferry.Server.Tests;
+
+/// <summary>One suite, run against both stores: whatever SQLite does, PostgreSQL must do the same.</summary>
+public abstract class StoreContractTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
+
+    protected abstract Task<IFerryStore> CreateStoreAsync();
+
+    private async Task<IFerryStore> StoreWithFactoryAsync()
+    {
+        var store = await CreateStoreAsync();
+        await store.EnsureFactoryAsync("default", T0, CancellationToken.None);
+        return store;
+    }
+
+    [Fact]
+    public async Task Migrating_twice_is_harmless_and_keeps_data()
+    {
+        var store = await StoreWithFactoryAsync();
+        await store.InsertRuntimeAsync(Rows.Runtime("ir1", T0), default);
+
+        await store.MigrateAsync(default);
+
+        Assert.NotNull(await store.GetRuntimeAsync("default", "ir1", default));
+    }
+
+    [Fact]
+    public async Task A_runtime_round_trips_every_field()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0) with { UpdateDelayOffset = "PT3H", AutoUpdate = "Off", PropertiesJson = "{\"type\":\"SelfHosted\",\"x\":[1,2]}" };
+
+        await store.InsertRuntimeAsync(runtime, default);
+
+        Assert.Equal(runtime, await store.GetRuntimeByIdAsync(runtime.Id, default));
+    }
+
+    [Fact]
+    public async Task Runtime_names_are_found_case_insensitively_and_listed_in_order()
+    {
+        var store = await StoreWithFactoryAsync();
+        await store.InsertRuntimeAsync(Rows.Runtime("zeta", T0), default);
+        await store.InsertRuntimeAsync(Rows.Runtime("Alpha", T0), default);
+
+        Assert.Equal("Alpha", (await store.GetRuntimeAsync("default", "ALPHA", default))?.Name);
+        Assert.Equal(["Alpha", "zeta"], (await store.ListRuntimesAsync("default", default)).Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task Two_runtimes_with_the_same_name_in_a_factory_are_refused()
+    {
+        var store = await StoreWithFactoryAsync();
+        await store.InsertRuntimeAsync(Rows.Runtime("ir1", T0), default);
+
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => store.InsertRuntimeAsync(Rows.Runtime("IR1", T0), default));
+    }
+
+    [Fact]
+    public async Task Deleting_a_runtime_removes_its_nodes_and_remembers_it_as_deleted()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        var node = Rows.Node(runtime.Id, "n1", T0);
+        await store.InsertNodeAsync(node, 4, default);
+
+        await store.DeleteRuntimeAsync(runtime, T0.AddMinutes(1), default);
+
+        Assert.Null(await store.GetRuntimeByIdAsync(runtime.Id, default));
+        Assert.Null(await store.GetNodeAsync(node.Id, default));
+        var deleted = await store.GetDeletedRuntimeAsync(runtime.Id, default);
+        Assert.Equal(("ir1", T0.AddMinutes(1)), (deleted?.Name, deleted?.DeletedAt));
+    }
+
+    [Fact]
+    public async Task A_runtime_takes_nodes_up_to_its_limit_and_no_more()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+
+        var accepted = new List<bool>();
+        for (var i = 0; i < 5; i++)
+            accepted.Add(await store.InsertNodeAsync(Rows.Node(runtime.Id, $"n{i}", T0), 4, default));
+
+        Assert.Equal([true, true, true, true, false], accepted);
+        Assert.Equal(4, (await store.ListNodesAsync(runtime.Id, default)).Count);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_updates_the_figures_and_clears_a_stop()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        var node = Rows.Node(runtime.Id, "n1", T0);
+        await store.InsertNodeAsync(node, 4, default);
+        await store.MarkStoppedAsync(node.Id, T0.AddSeconds(5), default);
+
+        await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, T0.AddSeconds(10), "0.2.0", T0.AddSeconds(9), Reconnected: true,
+            12.5, 2048, 1, 100, 200, "10.1.2.3", "proxy unreachable"), default);
+
+        var after = await store.GetNodeAsync(node.Id, default);
+        Assert.NotNull(after);
+        Assert.False(after.Stopped);
+        Assert.Equal(T0.AddSeconds(10), after.LastHeartbeatAt);
+        Assert.Equal(T0.AddSeconds(10), after.LastConnectAt);
+        Assert.Equal(T0.AddSeconds(5), after.LastStopAt);
+        Assert.Equal(T0.AddSeconds(9), after.LastStartAt);
+        Assert.Equal(("0.2.0", 12.5, 2048L, 1, 100L, 200L, "10.1.2.3", "proxy unreachable"),
+            (after.Version, after.CpuUtilization, after.AvailableMemoryMB, after.ConcurrentJobsRunning, after.SentBytes, after.ReceivedBytes,
+                after.IpAddress, after.LastError));
+    }
+
+    [Fact]
+    public async Task Silent_nodes_are_those_recorded_up_with_no_heartbeat_since_the_cutoff()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        var quiet = Rows.Node(runtime.Id, "quiet", T0) with { RecordedStatus = NodeStatus.Online, LastHeartbeatAt = T0 };
+        var chatty = Rows.Node(runtime.Id, "chatty", T0) with { RecordedStatus = NodeStatus.Online, LastHeartbeatAt = T0.AddSeconds(25) };
+        var alreadyOffline = Rows.Node(runtime.Id, "gone", T0) with { RecordedStatus = NodeStatus.Offline, LastHeartbeatAt = T0 };
+        foreach (var n in new[] { quiet, chatty, alreadyOffline })
+            await store.InsertNodeAsync(n, 4, default);
+
+        var silent = await store.ListSilentNodesAsync(T0.AddSeconds(20), default);
+
+        Assert.Equal(["quiet"], silent.Select(n => n.Name));
+    }
+
+    [Fact]
+    public async Task Status_events_come_back_newest_first_with_their_causes()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+
+        await store.AddStatusEventAsync(runtime.Id, new StatusEvent(T0, "n1", NodeStatus.Online, "first heartbeat"), default);
+        await store.AddStatusEventAsync(runtime.Id, new StatusEvent(T0.AddSeconds(40), "n1", NodeStatus.Offline, "heartbeat lost"), default);
+        await store.AddStatusEventAsync(runtime.Id, new StatusEvent(T0.AddSeconds(40), null, RuntimeState.Offline, "node n1: heartbeat lost"), default);
+
+        var events = await store.ListStatusEventsAsync(runtime.Id, 2, default);
+
+        Assert.Equal([(null, "Offline", "node n1: heartbeat lost"), ("n1", "Offline", "heartbeat lost")],
+            events.Select(e => (e.NodeName, e.Status, e.Cause)));
+    }
+
+    [Fact]
+    public async Task Node_names_are_unique_in_a_runtime_whatever_their_case()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        await store.InsertNodeAsync(Rows.Node(runtime.Id, "node", T0), 4, default);
+
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => store.InsertNodeAsync(Rows.Node(runtime.Id, "NODE", T0), 4, default));
+        Assert.Equal("node", (await store.GetNodeByNameAsync(runtime.Id, "Node", default))?.Name);
+    }
+}
+
+public sealed class SqliteStoreTests : StoreContractTests
+{
+    protected override Task<IFerryStore> CreateStoreAsync() => StoreFactory.SqliteAsync();
+}
+
+public sealed class PostgresStoreTests : StoreContractTests
+{
+    protected override Task<IFerryStore> CreateStoreAsync() => StoreFactory.PostgresAsync();
+}

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Protocol;
+using Ferry.Server.Hosting;
+using Ferry.Server.IntegrationRuntimes;
+using Ferry.Server.Keys;
+using Ferry.Server.Nodes;
+using Ferry.Server.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ferry.Server.Tests.Support;
+
+/// <summary>The control plane's services wired over a real SQLite store and a fake clock, without HTTP.</summary>
+public sealed class ControlPlane
+{
+    public required IFerryStore Store { get; init; }
+    public required FakeTime Time { get; init; }
+    public required ServerOptions Options { get; init; }
+    public required IntegrationRuntimeService Runtimes { get; init; }
+    public required NodeRegistrationService Registration { get; init; }
+    public required NodeStatusMonitor Monitor { get; init; }
+
+    public static async Task<ControlPlane> StartAsync(ServerOptions? options = null)
+    {
+        options ??= new ServerOptions();
+        var time = new FakeTime();
+        var store = await StoreFactory.SqliteAsync();
+        await store.EnsureFactoryAsync("default", time.GetUtcNow(), default);
+        var recorder = new StatusRecorder(store, options, time, NullLogger<StatusRecorder>.Instance);
+        var keys = new AuthKeyIssuer(RandomNumberGenerator.GetBytes(32), "http://127.0.0.1:9");
+        return new ControlPlane
+        {
+            Store = store,
+            Time = time,
+            Options = options,
+            Runtimes = new IntegrationRuntimeService(store, keys, recorder, options, time),
+            Registration = new NodeRegistrationService(store, options, recorder, time),
+            Monitor = new NodeStatusMonitor(store, recorder, options, time, NullLogger<NodeStatusMonitor>.Instance),
+        };
+    }
+
+    public async Task<string> CreateSelfHostedAsync(string name)
+    {
+        await Runtimes.CreateOrUpdateAsync("default", name, new JsonObject { ["properties"] = new JsonObject { ["type"] = "SelfHosted" } }, default);
+        return (await Runtimes.ListAuthKeysAsync("default", name, default)).AuthKey1;
+    }
+
+    public Task<RegisterNodeResponse> RegisterAsync(string key, string? nodeName, ECDsa? nodeKey = null)
+    {
+        nodeKey ??= ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return Registration.RegisterAsync(new RegisterNodeRequest(key, nodeName, "machine-1", Convert.ToBase64String(nodeKey.ExportSubjectPublicKeyInfo()),
+            "0.1.0", 2, 8192, "Linux"), "127.0.0.1", default);
+    }
+}
