@@ -8,6 +8,7 @@ public sealed class RunningProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private bool _disposed;
 
     private RunningProcess(Process process) => _process = process;
 
@@ -48,6 +49,9 @@ public sealed class RunningProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         KillHard();
         _process.Dispose();
     }
