@@ -41,6 +41,7 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 builder.WebHost.UseUrls(urls);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 SqlDialect dialect = options.Database is { Length: > 0 } cs ? new PostgresDialect(cs) : new SqliteDialect(Path.Combine(options.DataDir, "ferry.db"));
 var store = new SqlFerryStore(dialect);

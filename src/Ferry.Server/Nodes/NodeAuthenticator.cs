@@ -17,6 +17,7 @@ public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, 
     // Nonces seen within the signature lifetime; a second use is a replay. Pruned as entries age out.
     private readonly ConcurrentDictionary<string, long> _seenNonces = new(StringComparer.Ordinal);
     private long _nextPruneMs;
+    private readonly ConcurrentDictionary<string, ECDsa> _publicKeys = new(StringComparer.Ordinal);
 
     public async Task<NodeRow> AuthenticateAsync(HttpRequest request, byte[] body, CancellationToken ct)
     {
@@ -41,24 +42,11 @@ public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, 
             throw FerryException.Unauthorized(ErrorCodes.ClockSkew, message);
         }
 
-        ECDsa key;
-        try
+        if (!signature.Verify(PublicKeyOf(node), request.Method, request.Path + request.QueryString, body))
         {
-            key = ECDsa.Create();
-            key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(node.PublicKey), out _);
-        }
-        catch (Exception e) when (e is CryptographicException or FormatException)
-        {
-            throw FerryException.Unauthorized(ErrorCodes.SignatureInvalid, "This node's stored public key is unreadable; register the node again.");
-        }
-        using (key)
-        {
-            if (!signature.Verify(key, request.Method, request.Path + request.QueryString, body))
-            {
-                const string message = "auth rejected: the signature does not match this node's registered key (a copied or forged identity). Register the node again.";
-                await store.SetNodeLastErrorAsync(node.Id, message, ct);
-                throw FerryException.Unauthorized(ErrorCodes.SignatureInvalid, message);
-            }
+            const string message = "auth rejected: the signature does not match this node's registered key (a copied or forged identity). Register the node again.";
+            await store.SetNodeLastErrorAsync(node.Id, message, ct);
+            throw FerryException.Unauthorized(ErrorCodes.SignatureInvalid, message);
         }
 
         PruneNonces(nowMs);
@@ -66,6 +54,28 @@ public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, 
         if (!_seenNonces.TryAdd($"{node.Id:N}:{signature.Nonce}", expiresMs))
             throw FerryException.Unauthorized(ErrorCodes.SignatureReplayed, "This signed request was already used once; a node signs every call anew.");
         return node;
+    }
+
+    /// <summary>
+    /// Parsed public keys, cached by the key's text so that a node registering again with a new key pair is never
+    /// checked against its old one. ECDsa verification is thread-safe on a shared instance.
+    /// </summary>
+    private ECDsa PublicKeyOf(NodeRow node)
+    {
+        if (_publicKeys.TryGetValue(node.PublicKey, out var cached))
+            return cached;
+        try
+        {
+            var key = ECDsa.Create();
+            key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(node.PublicKey), out _);
+            if (_publicKeys.Count > 100_000)
+                _publicKeys.Clear();
+            return _publicKeys.GetOrAdd(node.PublicKey, key);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            throw FerryException.Unauthorized(ErrorCodes.SignatureInvalid, "This node's stored public key is unreadable; register the node again.");
+        }
     }
 
     private void PruneNonces(long nowMs)

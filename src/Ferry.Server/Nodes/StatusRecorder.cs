@@ -1,11 +1,10 @@
 using Ferry.Contracts.Resources;
-using Ferry.Server.Hosting;
 using Ferry.Server.Store;
 
 namespace Ferry.Server.Nodes;
 
 /// <summary>Records every change of a node's status and of its runtime's state, with the time and the cause.</summary>
-public sealed partial class StatusRecorder(IFerryStore store, ServerOptions options, TimeProvider time, ILogger<StatusRecorder> logger)
+public sealed partial class StatusRecorder(IFerryStore store, TimeProvider time, ILogger<StatusRecorder> logger)
 {
     /// <summary>Records the node's new status if it differs from the last one recorded, then the runtime's state.</summary>
     public async Task NodeChangedAsync(NodeRow node, string status, string cause, CancellationToken ct)
@@ -32,9 +31,10 @@ public sealed partial class StatusRecorder(IFerryStore store, ServerOptions opti
         var runtime = await store.GetRuntimeByIdAsync(runtimeId, ct);
         if (runtime is null)
             return;
+        // The recorded statuses, not the derived ones: every change of a node is recorded (heartbeats, stops and the
+        // monitor's sweep) before this runs, and reading one column keeps a fleet reconnecting at once cheap.
         var now = time.GetUtcNow();
-        var nodes = await store.ListNodesAsync(runtimeId, ct);
-        var state = NodeStatusRules.Aggregate(nodes.Select(n => NodeStatusRules.Derive(n, now, options.OfflineAfter)).ToList());
+        var state = NodeStatusRules.Aggregate(await store.ListNodeRecordedStatusesAsync(runtimeId, ct));
         if (state == runtime.RecordedState)
             return;
         await store.SetRuntimeRecordedStateAsync(runtimeId, state, ct);

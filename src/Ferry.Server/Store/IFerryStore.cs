@@ -24,6 +24,8 @@ public interface IFerryStore
     Task<NodeRow?> GetNodeAsync(Guid nodeId, CancellationToken ct);
     Task<NodeRow?> GetNodeByNameAsync(Guid runtimeId, string name, CancellationToken ct);
     Task<IReadOnlyList<NodeRow>> ListNodesAsync(Guid runtimeId, CancellationToken ct);
+    /// <summary>The last recorded status of each of the runtime's nodes, one entry per node; cheap enough to run on every change.</summary>
+    Task<IReadOnlyList<string>> ListNodeRecordedStatusesAsync(Guid runtimeId, CancellationToken ct);
     /// <summary>Inserts the node unless the runtime already has <paramref name="maxNodes"/> nodes; false when full.</summary>
     Task<bool> InsertNodeAsync(NodeRow node, int maxNodes, CancellationToken ct);
     /// <summary>Replaces a node's identity and figures when the same machine registers again under its name.</summary>

@@ -93,6 +93,9 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         QueryAsync($"SELECT {NodeColumns} FROM nodes WHERE runtime_id = @runtimeId ORDER BY registered_at, name", ReadNode, ct,
             ("runtimeId", runtimeId.ToString()));
 
+    public Task<IReadOnlyList<string>> ListNodeRecordedStatusesAsync(Guid runtimeId, CancellationToken ct) =>
+        QueryAsync("SELECT recorded_status FROM nodes WHERE runtime_id = @runtimeId", r => r.GetString(0), ct, ("runtimeId", runtimeId.ToString()));
+
     public async Task<bool> InsertNodeAsync(NodeRow n, int maxNodes, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);

@@ -26,7 +26,7 @@ public sealed class ControlPlane
         var time = new FakeTime();
         var store = await StoreFactory.SqliteAsync();
         await store.EnsureFactoryAsync("default", time.GetUtcNow(), default);
-        var recorder = new StatusRecorder(store, options, time, NullLogger<StatusRecorder>.Instance);
+        var recorder = new StatusRecorder(store, time, NullLogger<StatusRecorder>.Instance);
         var keys = new AuthKeyIssuer(RandomNumberGenerator.GetBytes(32), "http://127.0.0.1:9");
         return new ControlPlane
         {
