@@ -74,6 +74,15 @@ catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperatio
     return 1;
 }
 
+app.UseStatusCodePages(async context =>
+{
+    // Answers the framework produces without a body (a query value that does not parse, mostly) get a problem document too.
+    var http = context.HttpContext;
+    var status = http.Response.StatusCode;
+    await ProblemWriter.WriteAsync(http, status, status == 400 ? ErrorCodes.InvalidProperty : ErrorCodes.NotFound,
+        $"{http.Request.Method} {http.Request.Path}{http.Request.QueryString} was refused ({status}): check the path, the method and the " +
+        "query values against docs/api.md.");
+});
 app.UseMiddleware<ProblemWriter>();
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/factories"), b => b.Use(next => adminToken.Guard(next)));
 app.MapGet("/health", () => Results.Text("ok"));

@@ -41,6 +41,8 @@ public sealed class BadInputTests : IAsyncLifetime, IDisposable
     [InlineData("PATCH", "/factories/default/integrationRuntimes/ir1", "{\"type\": \"Managed\"}", 400, "InvalidProperty", "cannot be updated")]
     [InlineData("GET", "/factories/default/integrationRuntimes/ir1/nodes/ghost", null, 404, "NodeNotFound", "no node named 'ghost'")]
     [InlineData("GET", "/nothing/here", null, 404, "NotFound", "There is no GET /nothing/here")]
+    [InlineData("GET", "/node/v1/heartbeat", null, 404, "NotFound", "There is no GET /node/v1/heartbeat")]
+    [InlineData("GET", "/factories/default/integrationRuntimes/ir1/statusEvents?limit=many", null, 400, "InvalidProperty", "limit=many was refused (400)")]
     public async Task Bad_management_calls_get_a_problem_naming_what_is_wrong(string method, string path, string? body, int status, string code, string message)
     {
         var (actualStatus, problem) = await SendAsync(method, path, body);

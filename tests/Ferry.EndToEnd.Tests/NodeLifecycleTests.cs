@@ -132,6 +132,25 @@ public sealed class NodeLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Dmgcmd_starts_restarts_and_stops_the_node_process()
+    {
+        var nodeDir = _dirs.Sub("node");
+
+        var start = await Commands.DmgcmdAsync(nodeDir, "-Start");
+        var firstPid = await File.ReadAllTextAsync(Path.Combine(nodeDir, "node.pid"));
+        var restart = await Commands.DmgcmdAsync(nodeDir, "-r");
+        var secondPid = await File.ReadAllTextAsync(Path.Combine(nodeDir, "node.pid"));
+        var stop = await Commands.DmgcmdAsync(nodeDir, "-t");
+        var status = await Commands.DmgcmdAsync(nodeDir, "-Status");
+
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.True(restart.ExitCode == 0, restart.ToString());
+        Assert.NotEqual(firstPid, secondPid);
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        Assert.Contains("not running", status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unregistered_node_says_it_needs_registration()
     {
         var nodeDir = _dirs.Sub("node");
