@@ -101,7 +101,7 @@ finally
 static async Task<HttpResponseMessage> SendHeartbeatAsync(HttpClient http, Guid nodeId, ECDsa key, CancellationToken ct)
 {
     var body = JsonSerializer.SerializeToUtf8Bytes(new HeartbeatRequest("0.1.0", NodeProtocol.Version, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow,
-        12.5, 8000, 16384, 4, 0, 0, 0, null), FerryJsonContext.Default.HeartbeatRequest);
+        12.5, 8000, 16384, 4, 0, 8, 0, 0, null), FerryJsonContext.Default.HeartbeatRequest);
     var signature = NodeRequestSignature.Sign(key, nodeId, "POST", NodeProtocol.HeartbeatPath, DateTimeOffset.UtcNow, body);
     using var message = new HttpRequestMessage(HttpMethod.Post, NodeProtocol.HeartbeatPath) { Content = new ByteArrayContent(body) };
     message.Headers.TryAddWithoutValidation("Authorization", signature.ToHeaderValue());

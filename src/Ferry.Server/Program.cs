@@ -56,6 +56,7 @@ builder.Services.AddSingleton<RequestBody>();
 builder.Services.AddSingleton<StatusRecorder>();
 builder.Services.AddSingleton<NodeAuthenticator>();
 builder.Services.AddSingleton<NodeRegistrationService>();
+builder.Services.AddSingleton<HeartbeatReceiver>();
 builder.Services.AddSingleton<IntegrationRuntimeService>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 

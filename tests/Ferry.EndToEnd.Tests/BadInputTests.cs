@@ -181,7 +181,7 @@ public sealed class BadInputTests : IAsyncLifetime, IDisposable
     }
 
     private static byte[] Heartbeat() => JsonSerializer.SerializeToUtf8Bytes(new HeartbeatRequest("0.1.0", NodeProtocol.Version, DateTimeOffset.UtcNow,
-        DateTimeOffset.UtcNow, 1, 1000, 4000, 2, 0, 0, 0, null), Contracts.FerryJsonContext.Default.HeartbeatRequest);
+        DateTimeOffset.UtcNow, 1, 1000, 4000, 2, 0, 4, 0, 0, null), Contracts.FerryJsonContext.Default.HeartbeatRequest);
 
     private async Task<(int Status, JsonNode Body)> NodeCallAsync(NodeRequestSignature signature, byte[] body)
     {

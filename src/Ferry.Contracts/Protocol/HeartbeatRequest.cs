@@ -1,6 +1,6 @@
 namespace Ferry.Contracts.Protocol;
 
-/// <summary>What a node reports on every heartbeat.</summary>
+/// <summary>What a node reports on every heartbeat. ConcurrentJobsLimit echoes the limit the server last set (0 before the first answer).</summary>
 public sealed record HeartbeatRequest(
     string Version,
     int ProtocolVersion,
@@ -11,6 +11,7 @@ public sealed record HeartbeatRequest(
     long TotalMemoryMB,
     int ProcessorCount,
     int ConcurrentJobsRunning,
+    int ConcurrentJobsLimit,
     long SentBytes,
     long ReceivedBytes,
     string? LastError);

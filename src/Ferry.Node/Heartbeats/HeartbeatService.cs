@@ -23,6 +23,7 @@ public sealed partial class HeartbeatService(
     private readonly HostMetrics _metrics = new();
     private readonly Backoff _backoff = new(Random.Shared);
     private TimeSpan _interval = TimeSpan.FromSeconds(10);
+    private int _concurrentJobsLimit;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,12 +45,13 @@ public sealed partial class HeartbeatService(
                 var (total, available) = HostMetrics.Read();
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
-                    Environment.ProcessorCount, ConcurrentJobsRunning: 0, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError), stoppingToken);
+                    Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError), stoppingToken);
                 if (state.Current.State != ConnectionState.Connected)
                     LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);
                 state.Connected(time.GetUtcNow());
                 _backoff.Reset();
                 _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));
+                _concurrentJobsLimit = response.ConcurrentJobsLimit;
                 wait = _interval;
             }
             catch (ServerProblemException e) when (e.Status == HttpStatusCode.Gone && e.Code == ErrorCodes.NodeRemoved)

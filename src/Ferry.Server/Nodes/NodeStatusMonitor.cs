@@ -34,15 +34,7 @@ public sealed partial class NodeStatusMonitor(IFerryStore store, StatusRecorder 
     {
         var now = time.GetUtcNow();
         foreach (var node in await store.ListSilentNodesAsync(now - options.OfflineAfter, ct))
-        {
-            var silentFor = now - (node.LastHeartbeatAt ?? node.RegisteredAt);
-            var cause = node.LastHeartbeatAt is null
-                ? $"heartbeat lost: no heartbeat since registration {silentFor.TotalSeconds:F0} s ago"
-                : $"heartbeat lost: none for {silentFor.TotalSeconds:F0} s ({options.MissedHeartbeats} missed)";
-            if (node.LastError is { Length: > 0 } error)
-                cause += $"; its last call was rejected: {error}";
-            await recorder.NodeChangedAsync(node, NodeStatus.Offline, cause, ct);
-        }
+            await recorder.NodeSilentAsync(node, ct);
     }
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Status sweep failed; retrying in a second")]

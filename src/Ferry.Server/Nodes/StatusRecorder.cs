@@ -1,10 +1,11 @@
 using Ferry.Contracts.Resources;
+using Ferry.Server.Hosting;
 using Ferry.Server.Store;
 
 namespace Ferry.Server.Nodes;
 
 /// <summary>Records every change of a node's status and of its runtime's state, with the time and the cause.</summary>
-public sealed partial class StatusRecorder(IFerryStore store, TimeProvider time, ILogger<StatusRecorder> logger)
+public sealed partial class StatusRecorder(IFerryStore store, ServerOptions options, TimeProvider time, ILogger<StatusRecorder> logger)
 {
     /// <summary>Records the node's new status if it differs from the last one recorded, then the runtime's state.</summary>
     public async Task NodeChangedAsync(NodeRow node, string status, string cause, CancellationToken ct)
@@ -16,6 +17,18 @@ public sealed partial class StatusRecorder(IFerryStore store, TimeProvider time,
             LogNodeStatus(logger, node.Name, status, cause);
         }
         await RuntimeChangedAsync(node.RuntimeId, $"node {node.Name}: {cause}", ct);
+    }
+
+    /// <summary>Records that a node fell silent for longer than the offline threshold, with how long and what its last rejected call said.</summary>
+    public Task NodeSilentAsync(NodeRow node, CancellationToken ct)
+    {
+        var silentFor = time.GetUtcNow() - (node.LastHeartbeatAt ?? node.RegisteredAt);
+        var cause = node.LastHeartbeatAt is null
+            ? $"heartbeat lost: no heartbeat since registration {silentFor.TotalSeconds:F0} s ago"
+            : $"heartbeat lost: none for {silentFor.TotalSeconds:F0} s ({options.MissedHeartbeats} missed)";
+        if (node.LastError is { Length: > 0 } error)
+            cause += $"; its last call was rejected: {error}";
+        return NodeChangedAsync(node, NodeStatus.Offline, cause, ct);
     }
 
     /// <summary>Records a node's removal (it now needs registration) and the runtime's new state.</summary>

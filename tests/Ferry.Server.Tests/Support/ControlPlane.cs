@@ -19,6 +19,7 @@ public sealed class ControlPlane
     public required IntegrationRuntimeService Runtimes { get; init; }
     public required NodeRegistrationService Registration { get; init; }
     public required NodeStatusMonitor Monitor { get; init; }
+    public required HeartbeatReceiver Heartbeats { get; init; }
 
     public static async Task<ControlPlane> StartAsync(ServerOptions? options = null)
     {
@@ -26,7 +27,8 @@ public sealed class ControlPlane
         var time = new FakeTime();
         var store = await StoreFactory.SqliteAsync();
         await store.EnsureFactoryAsync("default", time.GetUtcNow(), default);
-        var recorder = new StatusRecorder(store, time, NullLogger<StatusRecorder>.Instance);
+        var recorder = new StatusRecorder(store, options, time, NullLogger<StatusRecorder>.Instance);
+        var heartbeats = new HeartbeatReceiver(store, recorder, options, time);
         var keys = new AuthKeyIssuer(RandomNumberGenerator.GetBytes(32), "http://127.0.0.1:9");
         return new ControlPlane
         {
@@ -35,6 +37,7 @@ public sealed class ControlPlane
             Options = options,
             Runtimes = new IntegrationRuntimeService(store, keys, recorder, options, time),
             Registration = new NodeRegistrationService(store, options, recorder, time),
+            Heartbeats = heartbeats,
             Monitor = new NodeStatusMonitor(store, recorder, options, time, NullLogger<NodeStatusMonitor>.Instance),
         };
     }
@@ -43,6 +46,14 @@ public sealed class ControlPlane
     {
         await Runtimes.CreateOrUpdateAsync("default", name, new JsonObject { ["properties"] = new JsonObject { ["type"] = "SelfHosted" } }, default);
         return (await Runtimes.ListAuthKeysAsync("default", name, default)).AuthKey1;
+    }
+
+    public async Task HeartbeatAsync(Guid nodeId, string? lastError = null)
+    {
+        var node = (await Store.GetNodeAsync(nodeId, default))!;
+        var now = Time.GetUtcNow();
+        await Heartbeats.ReceiveAsync(node, new HeartbeatRequest("0.1.0", NodeProtocol.Version, now, now, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError),
+            "127.0.0.1", default);
     }
 
     public Task<RegisterNodeResponse> RegisterAsync(string key, string? nodeName, ECDsa? nodeKey = null)

@@ -1,0 +1,55 @@
+using Ferry.Contracts.Resources;
+using Ferry.Server.Tests.Support;
+
+namespace Ferry.Server.Tests;
+
+public class HeartbeatReceiverTests
+{
+    [Fact]
+    public async Task The_first_heartbeat_brings_a_registered_node_and_its_runtime_online()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
+
+        await cp.HeartbeatAsync(node.NodeId);
+
+        var events = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 2, default)).Value;
+        Assert.Equal([(null, "Online", "node node-a: first heartbeat"), ("node-a", "Online", "first heartbeat")],
+            events.Select(e => (e.NodeName, e.Status, e.Cause)));
+    }
+
+    [Fact]
+    public async Task A_node_back_before_the_sweep_noticed_its_silence_still_has_the_outage_recorded()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
+        await cp.HeartbeatAsync(node.NodeId);
+
+        cp.Time.Advance(TimeSpan.FromSeconds(45)); // silent past the threshold, and no sweep ran
+        await cp.HeartbeatAsync(node.NodeId, lastError: "cannot reach the server");
+
+        var nodeEvents = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 10, default)).Value
+            .Where(e => e.NodeName == "node-a").Take(2).Select(e => (e.Status, e.Cause)).ToList();
+        Assert.Equal(NodeStatus.Online, nodeEvents[0].Status);
+        Assert.Equal("heartbeat resumed; while away the node saw: cannot reach the server", nodeEvents[0].Cause);
+        Assert.Equal(NodeStatus.Offline, nodeEvents[1].Status);
+        Assert.StartsWith("heartbeat lost: none for 45 s", nodeEvents[1].Cause, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Steady_heartbeats_record_nothing_new()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
+        await cp.HeartbeatAsync(node.NodeId);
+        var before = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 100, default)).Value.Count;
+
+        for (var i = 0; i < 5; i++)
+        {
+            cp.Time.Advance(TimeSpan.FromSeconds(10));
+            await cp.HeartbeatAsync(node.NodeId);
+        }
+
+        Assert.Equal(before, (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 100, default)).Value.Count);
+    }
+}
