@@ -48,7 +48,9 @@ public sealed class NodeLifecycleTests : IDisposable
         var refused = await Commands.DmgcmdAsync(_dirs.Sub("node-c"), "-RegisterNewNode", key1, "node-c");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("was regenerated", refused.Stderr, StringComparison.Ordinal);
-        await Task.Delay(TimeSpan.FromSeconds(FerryServer.HeartbeatSeconds * 2)); // let both nodes heartbeat after the rotation
+        var rotatedAt = DateTimeOffset.UtcNow;
+        await Commands.EventuallyAsync(() => Task.FromResult((LastHeartbeat(nodeA) > rotatedAt && LastHeartbeat(nodeB) > rotatedAt, "")),
+            TimeSpan.FromSeconds(FerryServer.HeartbeatSeconds * 3), "both nodes heartbeat after the rotation");
         var afterRotation = await server.StatusAsync("ir1");
         Assert.True(afterRotation.State == "Online", FerryServer.Describe(afterRotation));
 
@@ -98,7 +100,8 @@ public sealed class NodeLifecycleTests : IDisposable
         }, TimeSpan.FromSeconds(20), "the node shows it lost the server, and why");
 
         // Stay away longer than the offline threshold, so the restarted server starts by seeing the node Offline.
-        await Task.Delay(FerryServer.OfflineAfter);
+        await Commands.EventuallyAsync(() => Task.FromResult((DateTimeOffset.UtcNow - LastHeartbeat(nodeDir) > FerryServer.OfflineAfter + TimeSpan.FromSeconds(1), "")),
+            TimeSpan.FromSeconds(20), "the node has been away longer than the offline threshold");
         await server.StartAgainAsync();
         await WaitForAsync(server, "ir1", "Offline", ("node-a", "Offline"), ("node-a", "Offline"), TimeSpan.FromSeconds(5));
 
@@ -161,6 +164,20 @@ public sealed class NodeLifecycleTests : IDisposable
             var cgc = await Commands.DmgcmdAsync(nodeDir, "-cgc");
             return (cgc.Stdout.Trim() == "NeedRegistration" && cgc.ExitCode != 0, cgc.ToString());
         }, TimeSpan.FromSeconds(20), "-cgc prints NeedRegistration and fails");
+    }
+
+    /// <summary>The node's own record of its last successful heartbeat (status.json in its data dir).</summary>
+    private static DateTimeOffset LastHeartbeat(string dataDir)
+    {
+        try
+        {
+            var status = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dataDir, "status.json")));
+            return status?["lastHeartbeat"]?.GetValue<DateTimeOffset>() ?? DateTimeOffset.MinValue;
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+        {
+            return DateTimeOffset.MinValue; // being rewritten right now; the next poll reads it
+        }
     }
 
     private RunningProcess StartNode(string dataDir)

@@ -30,15 +30,10 @@ public sealed class ServiceControl(NodeDataDirectory dir, AdminClient admin, Tex
         using (var launcher = Process.Start(start) ?? throw new InvalidOperationException("Could not start ferry-node."))
             await launcher.WaitForExitAsync(ct);
 
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
+        if (await WithinDeadlineAsync(() => admin.StatusAsync(ct), ct) is { } status)
         {
-            if (await admin.StatusAsync(ct) is { } status)
-            {
-                output.WriteLine($"Started ferry-node (pid {status.ProcessId}) on {dir.Path}; log: {dir.LogFile}");
-                return 0;
-            }
-            await Task.Delay(200, ct);
+            output.WriteLine($"Started ferry-node (pid {status.ProcessId}) on {dir.Path}; log: {dir.LogFile}");
+            return 0;
         }
         output.WriteLine($"ferry-node did not come up within {Deadline.TotalSeconds:F0} s. Its log says why: {dir.LogFile}");
         return 1;
@@ -53,18 +48,23 @@ public sealed class ServiceControl(NodeDataDirectory dir, AdminClient admin, Tex
             output.WriteLine($"ferry-node is not running on {dir.Path}.");
             return 0;
         }
+        var stopped = await WithinDeadlineAsync(async () =>
+            await admin.StatusAsync(ct) is null && !File.Exists(dir.PidFile) ? "stopped" : null, ct);
+        output.WriteLine(stopped is not null ? "Stopped ferry-node." : $"ferry-node did not stop within {Deadline.TotalSeconds:F0} s; see {dir.LogFile}.");
+        return stopped is not null ? 0 : 1;
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it answers something or the deadline passes.</summary>
+    private static async Task<T?> WithinDeadlineAsync<T>(Func<Task<T?>> probe, CancellationToken ct) where T : class
+    {
         var until = DateTime.UtcNow + Deadline;
         while (DateTime.UtcNow < until)
         {
-            if (await admin.StatusAsync(ct) is null && !File.Exists(dir.PidFile))
-            {
-                output.WriteLine("Stopped ferry-node.");
-                return 0;
-            }
-            await Task.Delay(200, ct);
+            if (await probe() is { } answer)
+                return answer;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
         }
-        output.WriteLine($"ferry-node did not stop within {Deadline.TotalSeconds:F0} s; see {dir.LogFile}.");
-        return 1;
+        return null;
     }
 
     public async Task<int> RestartAsync(CancellationToken ct)

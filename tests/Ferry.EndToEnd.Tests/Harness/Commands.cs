@@ -39,7 +39,7 @@ public static class Commands
             (ok, observed) = await condition();
             if (ok)
                 return watch.Elapsed;
-            await Task.Delay(250);
+            await Task.Delay(TimeSpan.FromMilliseconds(250)); // the poll interval, not a wait for an outcome
         }
         throw new Xunit.Sdk.XunitException($"Not within {deadline.TotalSeconds:F0} s: {what}. Last seen: {observed}");
     }
