@@ -2,6 +2,7 @@ using Ferry.Contracts.Problems;
 using Ferry.Server.Api;
 using Ferry.Server.Auth;
 using Ferry.Server.Errors;
+using Ferry.Server.FactoryResources;
 using Ferry.Server.Hosting;
 using Ferry.Server.IntegrationRuntimes;
 using Ferry.Server.Keys;
@@ -58,6 +59,7 @@ builder.Services.AddSingleton<NodeAuthenticator>();
 builder.Services.AddSingleton<NodeRegistrationService>();
 builder.Services.AddSingleton<HeartbeatReceiver>();
 builder.Services.AddSingleton<IntegrationRuntimeService>();
+builder.Services.AddSingleton<FactoryResourceService>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 
 var app = builder.Build();
@@ -88,6 +90,7 @@ app.UseMiddleware<ProblemWriter>();
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/factories"), b => b.Use(next => adminToken.Guard(next)));
 app.MapGet("/health", () => Results.Text("ok"));
 ManagementEndpoints.Map(app);
+FactoryResourceEndpoints.Map(app);
 NodeGatewayEndpoints.Map(app);
 app.MapFallback((HttpContext c) => ProblemWriter.WriteAsync(c, 404, ErrorCodes.NotFound,
     $"There is no {c.Request.Method} {c.Request.Path} on this server. Runtimes live under /factories/{{factory}}/integrationRuntimes."));

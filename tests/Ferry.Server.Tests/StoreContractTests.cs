@@ -152,6 +152,23 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task Resources_upsert_by_kind_and_name_keep_their_creation_time_and_delete()
+    {
+        var store = await StoreWithFactoryAsync();
+        await store.UpsertResourceAsync(new FactoryResourceRow("default", "linkedservices", "pg", "{\"type\":\"PostgreSqlV2\"}", "\"1\"", T0), default);
+        await store.UpsertResourceAsync(new FactoryResourceRow("default", "datasets", "pg", "{\"type\":\"PostgreSqlV2Table\"}", "\"1\"", T0), default);
+
+        await store.UpsertResourceAsync(new FactoryResourceRow("default", "linkedservices", "PG", "{\"type\":\"Sqlite\"}", "\"2\"", T0.AddHours(1)), default);
+
+        var linkedService = await store.GetResourceAsync("default", "linkedservices", "pg", default);
+        Assert.Equal(("PG", "{\"type\":\"Sqlite\"}", "\"2\"", T0), (linkedService?.Name, linkedService?.PropertiesJson, linkedService?.Etag, linkedService?.CreatedAt));
+        Assert.Single(await store.ListResourcesAsync("default", "linkedservices", default));
+        Assert.True(await store.DeleteResourceAsync("default", "linkedservices", "pg", default));
+        Assert.False(await store.DeleteResourceAsync("default", "linkedservices", "pg", default));
+        Assert.NotNull(await store.GetResourceAsync("default", "datasets", "pg", default));
+    }
+
+    [Fact]
     public async Task Node_names_are_unique_in_a_runtime_whatever_their_case()
     {
         var store = await StoreWithFactoryAsync();

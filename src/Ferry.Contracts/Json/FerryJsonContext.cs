@@ -30,6 +30,8 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(IntegrationRuntimeNodeIpAddress))]
 [JsonSerializable(typeof(SelfHostedIntegrationRuntimeNode))]
 [JsonSerializable(typeof(ResourceList<StatusEvent>))]
+[JsonSerializable(typeof(FactoryResource))]
+[JsonSerializable(typeof(ResourceList<FactoryResource>))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class FerryJsonContext : JsonSerializerContext;

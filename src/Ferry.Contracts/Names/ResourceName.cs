@@ -5,6 +5,8 @@ public static class ResourceName
 {
     public const int MinLength = 3;
     public const int MaxLength = 63;
+    private const string Forbidden = "<>*#.%&:\\+?/";
+    private static readonly System.Buffers.SearchValues<char> ForbiddenInObjectNames = System.Buffers.SearchValues.Create(Forbidden);
 
     /// <summary>Returns null when <paramref name="name"/> is valid, else a sentence naming the broken rule.</summary>
     public static string? Validate(string? name, string what = "name")
@@ -35,6 +37,24 @@ public static class ResourceName
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
                 return $"The node name '{name}' contains '{c}'; only letters, digits, '-', '_' and '.' are allowed.";
         }
+        return null;
+    }
+
+    /// <summary>
+    /// ADF's rule for linked service, dataset and pipeline names: 1-260 characters, starting with a letter, digit or
+    /// underscore, and none of &lt; &gt; * # . % &amp; : \ + ? /.
+    /// </summary>
+    public static string? ValidateObjectName(string? name, string what)
+    {
+        if (string.IsNullOrEmpty(name))
+            return $"The {what} is empty: give 1-260 characters starting with a letter, digit or underscore.";
+        if (name.Length > 260)
+            return $"The {what} has {name.Length} characters; it may have at most 260.";
+        if (!(char.IsAsciiLetterOrDigit(name[0]) || name[0] == '_'))
+            return $"The {what} '{name}' must start with a letter, a digit or an underscore.";
+        var bad = name.AsSpan().IndexOfAny(ForbiddenInObjectNames);
+        if (bad >= 0)
+            return $"The {what} '{name}' contains '{name[bad]}'; names may not contain any of {Forbidden}.";
         return null;
     }
 }

@@ -33,4 +33,10 @@ public static class ErrorCodes
     public const string MethodNotAllowed = "MethodNotAllowed";
     public const string ConcurrentJobsLimitOutOfRange = "ConcurrentJobsLimitOutOfRange";
     public const string InternalError = "InternalError";
+    public const string UnsupportedType = "UnsupportedType";
+    public const string ReferenceNotFound = "ReferenceNotFound";
+    public const string ReferenceTypeMismatch = "ReferenceTypeMismatch";
+    public const string ResourceNotFound = "ResourceNotFound";
+    public const string ResourceInUse = "ResourceInUse";
+    public const string SecretsNotSupportedYet = "SecretsNotSupportedYet";
 }

@@ -18,3 +18,6 @@ public static class IntegrationRuntimeType
     public const string Managed = "Managed";
     public static readonly IReadOnlyList<string> All = [SelfHosted, Managed];
 }
+
+/// <summary>A linked service or dataset as ADF returns it; <see cref="Properties"/> is the document as sent.</summary>
+public sealed record FactoryResource(string Id, string Name, string Type, string Etag, JsonObject Properties);

@@ -7,6 +7,7 @@ using Ferry.Contracts.Problems;
 using Ferry.Contracts.Resources;
 using Ferry.Server.Api;
 using Ferry.Server.Errors;
+using Ferry.Server.FactoryResources;
 using Ferry.Server.Hosting;
 using Ferry.Server.Keys;
 using Ferry.Server.Nodes;
@@ -16,7 +17,7 @@ namespace Ferry.Server.IntegrationRuntimes;
 
 /// <summary>The integration runtime operations of ADF's REST API, over the store.</summary>
 public sealed class IntegrationRuntimeService(
-    IFerryStore store, AuthKeyIssuer keys, StatusRecorder recorder, ServerOptions options, TimeProvider time)
+    IFerryStore store, AuthKeyIssuer keys, StatusRecorder recorder, FactoryResourceService resources, ServerOptions options, TimeProvider time)
 {
     public static readonly string ServerVersion = typeof(IntegrationRuntimeService).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -119,6 +120,11 @@ public sealed class IntegrationRuntimeService(
         var runtime = await store.GetRuntimeAsync(factory, name, ct);
         if (runtime is null)
             return false;
+        var users = await resources.LinkedServicesUsingRuntimeAsync(factory, runtime.Name, ct);
+        if (users.Count > 0)
+            throw FerryException.Conflict(ErrorCodes.ResourceInUse,
+                $"Integration runtime '{runtime.Name}' is used by linked service(s) {string.Join(", ", users.Select(u => $"'{u}'"))} (connectVia); " +
+                "delete or repoint them first.");
         await store.DeleteRuntimeAsync(runtime, time.GetUtcNow(), ct);
         return true;
     }

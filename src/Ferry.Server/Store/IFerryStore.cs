@@ -41,4 +41,10 @@ public interface IFerryStore
 
     Task AddStatusEventAsync(Guid runtimeId, StatusEvent statusEvent, CancellationToken ct);
     Task<IReadOnlyList<StatusEvent>> ListStatusEventsAsync(Guid runtimeId, int limit, CancellationToken ct);
+
+    Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct);
+    Task<IReadOnlyList<FactoryResourceRow>> ListResourcesAsync(string factory, string kind, CancellationToken ct);
+    /// <summary>Inserts or replaces the resource of that kind and name (case-insensitive), keeping its original creation time.</summary>
+    Task UpsertResourceAsync(FactoryResourceRow resource, CancellationToken ct);
+    Task<bool> DeleteResourceAsync(string factory, string kind, string name, CancellationToken ct);
 }

@@ -25,5 +25,9 @@ public static class Schema
             "cause TEXT NOT NULL, at BIGINT NOT NULL)",
             "CREATE INDEX status_events_by_runtime ON status_events (runtime_id, id)",
         ],
+        [
+            "CREATE TABLE resources (factory TEXT NOT NULL REFERENCES factories(name), kind TEXT NOT NULL, name TEXT NOT NULL, " +
+            "name_key TEXT NOT NULL, properties TEXT NOT NULL, etag TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (factory, kind, name_key))",
+        ],
     ];
 }

@@ -160,6 +160,32 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
             r => new StatusEvent(Time(r, 0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetString(3)), ct,
             ("runtimeId", runtimeId.ToString()), ("limit", limit));
 
+    public Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct) =>
+        QuerySingleAsync("SELECT factory, kind, name, properties, etag, created_at FROM resources WHERE factory = @factory AND kind = @kind AND name_key = @nameKey",
+            ReadResource, ct, ("factory", factory), ("kind", kind), ("nameKey", name.ToUpperInvariant()));
+
+    public Task<IReadOnlyList<FactoryResourceRow>> ListResourcesAsync(string factory, string kind, CancellationToken ct) =>
+        QueryAsync("SELECT factory, kind, name, properties, etag, created_at FROM resources WHERE factory = @factory AND kind = @kind ORDER BY name_key",
+            ReadResource, ct, ("factory", factory), ("kind", kind));
+
+    public Task UpsertResourceAsync(FactoryResourceRow r, CancellationToken ct) =>
+        ExecuteAsync("INSERT INTO resources (factory, kind, name, name_key, properties, etag, created_at) " +
+                     "VALUES (@factory, @kind, @name, @nameKey, @properties, @etag, @createdAt) " +
+                     "ON CONFLICT (factory, kind, name_key) DO UPDATE SET name = excluded.name, properties = excluded.properties, etag = excluded.etag", ct,
+            ("factory", r.Factory), ("kind", r.Kind), ("name", r.Name), ("nameKey", r.Name.ToUpperInvariant()), ("properties", r.PropertiesJson),
+            ("etag", r.Etag), ("createdAt", r.CreatedAt.ToUnixTimeMilliseconds()));
+
+    public async Task<bool> DeleteResourceAsync(string factory, string kind, string name, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, "DELETE FROM resources WHERE factory = @factory AND kind = @kind AND name_key = @nameKey",
+            [("factory", factory), ("kind", kind), ("nameKey", name.ToUpperInvariant())]);
+        return await cmd.ExecuteNonQueryAsync(ct) > 0;
+    }
+
+    private static FactoryResourceRow ReadResource(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Time(r, 5));
+
     private static (string, object?)[] RuntimeParameters(RuntimeRow r) =>
     [
         ("id", r.Id.ToString()), ("factory", r.Factory), ("name", r.Name), ("type", r.Type), ("properties", r.PropertiesJson),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Ferry.Contracts.Protocol;
+using Ferry.Server.FactoryResources;
 using Ferry.Server.Hosting;
 using Ferry.Server.IntegrationRuntimes;
 using Ferry.Server.Keys;
@@ -20,6 +21,7 @@ public sealed class ControlPlane
     public required NodeRegistrationService Registration { get; init; }
     public required NodeStatusMonitor Monitor { get; init; }
     public required HeartbeatReceiver Heartbeats { get; init; }
+    public required FactoryResourceService Resources { get; init; }
 
     public static async Task<ControlPlane> StartAsync(ServerOptions? options = null)
     {
@@ -29,13 +31,15 @@ public sealed class ControlPlane
         await store.EnsureFactoryAsync("default", time.GetUtcNow(), default);
         var recorder = new StatusRecorder(store, options, time, NullLogger<StatusRecorder>.Instance);
         var heartbeats = new HeartbeatReceiver(store, recorder, options, time);
+        var resources = new FactoryResourceService(store, time);
         var keys = new AuthKeyIssuer(RandomNumberGenerator.GetBytes(32), "http://127.0.0.1:9");
         return new ControlPlane
         {
             Store = store,
             Time = time,
             Options = options,
-            Runtimes = new IntegrationRuntimeService(store, keys, recorder, options, time),
+            Resources = resources,
+            Runtimes = new IntegrationRuntimeService(store, keys, recorder, resources, options, time),
             Registration = new NodeRegistrationService(store, options, recorder, time),
             Heartbeats = heartbeats,
             Monitor = new NodeStatusMonitor(store, recorder, options, time, NullLogger<NodeStatusMonitor>.Instance),

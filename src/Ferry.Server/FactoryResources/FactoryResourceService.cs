@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Names;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Resources;
+using Ferry.Server.Api;
+using Ferry.Server.Datasets;
+using Ferry.Server.Errors;
+using Ferry.Server.LinkedServices;
+using Ferry.Server.Store;
+
+namespace Ferry.Server.FactoryResources;
+
+/// <summary>
+/// Linked services and datasets: ADF's CreateOrUpdate, Get, List and Delete, with every reference checked (a linked
+/// service's runtime, a dataset's linked service) and nothing deleted while something still uses it.
+/// </summary>
+public sealed class FactoryResourceService(IFerryStore store, TimeProvider time)
+{
+    public const string LinkedServices = "linkedservices";
+    public const string Datasets = "datasets";
+
+    public async Task<(FactoryResource Resource, bool Created)> CreateOrUpdateAsync(string factory, string kind, string name, JsonObject body, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        if (ResourceName.ValidateObjectName(name, Noun(kind) + " name") is { } nameError)
+            throw FerryException.BadRequest(ErrorCodes.InvalidName, nameError);
+        if (body["name"] is { } bodyName && (bodyName.GetValueKind() != JsonValueKind.String
+            || !string.Equals(bodyName.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase)))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"name in the body must match the name in the URL ('{name}').");
+
+        var properties = JsonRead.RequiredObject(body, "properties", "properties");
+        JsonRead.OptionalString(properties, "description", "properties.description");
+        if (properties["annotations"] is { } annotations && annotations is not JsonArray)
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "properties.annotations must be an array.");
+        JsonRead.OptionalObject(properties, "parameters", "properties.parameters");
+
+        if (kind == LinkedServices)
+            await CheckLinkedServiceAsync(factory, properties, ct);
+        else
+            await CheckDatasetAsync(factory, properties, ct);
+
+        var existing = await store.GetResourceAsync(factory, kind, name, ct);
+        var row = new FactoryResourceRow(factory, kind, existing?.Name ?? name, properties.ToJsonString(), NewEtag(), existing?.CreatedAt ?? time.GetUtcNow());
+        await store.UpsertResourceAsync(row, ct);
+        return (ToResource(row), existing is null);
+    }
+
+    public async Task<FactoryResource> GetAsync(string factory, string kind, string name, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        return ToResource(await store.GetResourceAsync(factory, kind, name, ct)
+                          ?? throw FerryException.NotFound(ErrorCodes.ResourceNotFound,
+                              $"{Capitalized(kind)} '{name}' does not exist in factory '{factory}'. `ferry {CliNoun(kind)} list` shows the ones that do."));
+    }
+
+    public async Task<ResourceList<FactoryResource>> ListAsync(string factory, string kind, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        return new((await store.ListResourcesAsync(factory, kind, ct)).Select(ToResource).ToList());
+    }
+
+    public async Task<bool> DeleteAsync(string factory, string kind, string name, CancellationToken ct)
+    {
+        await RequireFactoryAsync(factory, ct);
+        if (kind == LinkedServices)
+        {
+            var users = (await store.ListResourcesAsync(factory, Datasets, ct))
+                .Where(d => string.Equals(ReferenceName(Parse(d)["linkedServiceName"]), name, StringComparison.OrdinalIgnoreCase))
+                .Select(d => d.Name).ToList();
+            if (users.Count > 0)
+                throw FerryException.Conflict(ErrorCodes.ResourceInUse,
+                    $"Linked service '{name}' is used by dataset(s) {string.Join(", ", users.Select(u => $"'{u}'"))}; delete or repoint them first.");
+        }
+        return await store.DeleteResourceAsync(factory, kind, name, ct);
+    }
+
+    /// <summary>The linked services that run on the runtime (connectVia), for refusing to delete a runtime still in use.</summary>
+    public async Task<IReadOnlyList<string>> LinkedServicesUsingRuntimeAsync(string factory, string runtime, CancellationToken ct) =>
+        (await store.ListResourcesAsync(factory, LinkedServices, ct))
+        .Where(l => string.Equals(ReferenceName(Parse(l)["connectVia"]), runtime, StringComparison.OrdinalIgnoreCase))
+        .Select(l => l.Name).ToList();
+
+    private async Task CheckLinkedServiceAsync(string factory, JsonObject properties, CancellationToken ct)
+    {
+        var type = JsonRead.RequiredString(properties, "type", "properties.type");
+        var canonical = LinkedServiceTypes.Canonical(type)
+                        ?? throw FerryException.BadRequest(ErrorCodes.UnsupportedType,
+                            $"Linked service type '{type}' is not supported; use one of: {string.Join(", ", LinkedServiceTypes.Checks.Keys)}.");
+        properties["type"] = canonical;
+        var typeProperties = JsonRead.RequiredObject(properties, "typeProperties", "properties.typeProperties");
+        LinkedServiceTypes.Checks[canonical](new PropertyRules(typeProperties, "properties.typeProperties"));
+
+        if (JsonRead.OptionalObject(properties, "connectVia", "properties.connectVia") is { } connectVia)
+        {
+            var referenceName = CheckReference(connectVia, "properties.connectVia", "IntegrationRuntimeReference");
+            if (await store.GetRuntimeAsync(factory, referenceName, ct) is null)
+                throw FerryException.BadRequest(ErrorCodes.ReferenceNotFound,
+                    $"properties.connectVia names integration runtime '{referenceName}', which does not exist in factory '{factory}'. " +
+                    "Create it first (`ferry ir create`), or leave connectVia out to run on the managed runtime.");
+        }
+    }
+
+    private async Task CheckDatasetAsync(string factory, JsonObject properties, CancellationToken ct)
+    {
+        var type = JsonRead.RequiredString(properties, "type", "properties.type");
+        var canonical = DatasetTypes.Canonical(type)
+                        ?? throw FerryException.BadRequest(ErrorCodes.UnsupportedType,
+                            $"Dataset type '{type}' is not supported; use one of: {string.Join(", ", DatasetTypes.All.Keys)}.");
+        properties["type"] = canonical;
+        var datasetType = DatasetTypes.All[canonical];
+        if (properties["schema"] is { } schema && schema is not JsonArray)
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "properties.schema must be an array.");
+        var typeProperties = JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties") ?? [];
+        datasetType.Check(new PropertyRules(typeProperties, "properties.typeProperties"));
+
+        var reference = JsonRead.RequiredObject(properties, "linkedServiceName", "properties.linkedServiceName");
+        var linkedServiceName = CheckReference(reference, "properties.linkedServiceName", "LinkedServiceReference");
+        var linkedService = await store.GetResourceAsync(factory, LinkedServices, linkedServiceName, ct)
+                            ?? throw FerryException.BadRequest(ErrorCodes.ReferenceNotFound,
+                                $"properties.linkedServiceName names linked service '{linkedServiceName}', which does not exist in factory '{factory}'. " +
+                                "Create it first (`ferry linked-service create`).");
+        var linkedServiceType = Parse(linkedService)["type"]?.GetValue<string>();
+        if (!string.Equals(linkedServiceType, datasetType.LinkedServiceType, StringComparison.OrdinalIgnoreCase))
+            throw FerryException.BadRequest(ErrorCodes.ReferenceTypeMismatch,
+                $"A {canonical} dataset needs a {datasetType.LinkedServiceType} linked service; '{linkedService.Name}' is {linkedServiceType}.");
+    }
+
+    private static string CheckReference(JsonObject reference, string path, string expectedType)
+    {
+        var type = JsonRead.RequiredString(reference, "type", path + ".type");
+        if (type != expectedType)
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"{path}.type must be '{expectedType}', not '{type}'.");
+        return JsonRead.RequiredString(reference, "referenceName", path + ".referenceName");
+    }
+
+    private static string? ReferenceName(JsonNode? reference) =>
+        reference is JsonObject o && o["referenceName"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static JsonObject Parse(FactoryResourceRow row) => JsonNode.Parse(row.PropertiesJson)!.AsObject();
+
+    private static FactoryResource ToResource(FactoryResourceRow r) => new(
+        $"/factories/{r.Factory}/{r.Kind}/{r.Name}", r.Name, $"Microsoft.DataFactory/factories/{r.Kind}", r.Etag, Parse(r));
+
+    private static string NewEtag() => "\"" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + "\"";
+
+    private static string Noun(string kind) => kind == LinkedServices ? "linked service" : "dataset";
+    private static string Capitalized(string kind) => kind == LinkedServices ? "Linked service" : "Dataset";
+    private static string CliNoun(string kind) => kind == LinkedServices ? "linked-service" : "dataset";
+
+    private async Task RequireFactoryAsync(string factory, CancellationToken ct)
+    {
+        if (!await store.FactoryExistsAsync(factory, ct))
+            throw FerryException.NotFound(ErrorCodes.FactoryNotFound, $"Factory '{factory}' does not exist. The server creates 'default' on first start.");
+    }
+}
