@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Ferry.Node.Credentials;
 using Ferry.Node.Identity;
 using Ferry.Node.Heartbeats;
 
@@ -11,4 +12,5 @@ namespace Ferry.Node;
     WriteIndented = true)]
 [JsonSerializable(typeof(NodeIdentity))]
 [JsonSerializable(typeof(NodeStatusReport))]
+[JsonSerializable(typeof(CredentialMaterial))]
 public sealed partial class NodeJsonContext : JsonSerializerContext;

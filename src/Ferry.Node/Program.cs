@@ -1,6 +1,7 @@
 using Ferry.Node;
 using Ferry.Node.Admin;
 using Ferry.Node.Connection;
+using Ferry.Node.Credentials;
 using Ferry.Node.Heartbeats;
 using Ferry.Node.Hosting;
 using Ferry.Node.Identity;
@@ -58,6 +59,8 @@ using (dirLock)
     builder.Services.AddSingleton<NodeIdentityStore>();
     builder.Services.AddSingleton<IdentityWatch>();
     builder.Services.AddSingleton<NodeState>();
+    builder.Services.AddSingleton<SecretProtector>();
+    builder.Services.AddSingleton<CredentialStore>();
     builder.Services.AddSingleton(_ => ServerClient.CreateHttpClient());
     builder.Services.AddSingleton<ServerClient>();
     builder.Services.AddHostedService<HeartbeatService>();

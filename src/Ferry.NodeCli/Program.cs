@@ -2,6 +2,7 @@ using System.Globalization;
 using Ferry.Contracts.Keys;
 using Ferry.Node.Admin;
 using Ferry.Node.Connection;
+using Ferry.Node.Credentials;
 using Ferry.Node.Heartbeats;
 using Ferry.Node.Hosting;
 using Ferry.Node.Identity;
@@ -89,7 +90,8 @@ catch (OperationCanceledException) { return Fail("cancelled."); }
 async Task<int> RegisterAsync(string key, string? name, NodeIdentity? keepKeyOf)
 {
     using var http = ServerClient.CreateHttpClient();
-    var registrar = new NodeRegistrar(new ServerClient(http, TimeProvider.System), identities, TimeProvider.System);
+    var registrar = new NodeRegistrar(new ServerClient(http, TimeProvider.System), identities,
+        new CredentialStore(dir, new SecretProtector(dir)), TimeProvider.System);
     var identity = await registrar.RegisterAsync(key, name, keepKeyOf, ct);
     Console.WriteLine($"Registered node '{identity.NodeName}' to integration runtime '{identity.Runtime}' of factory '{identity.Factory}' at {identity.ServerUrl}.");
     if (await admin.ReloadAsync(ct) is not null)

@@ -1,6 +1,7 @@
 using Ferry.Contracts.Problems;
 using Ferry.Server.Api;
 using Ferry.Server.Auth;
+using Ferry.Server.Credentials;
 using Ferry.Server.Errors;
 using Ferry.Server.FactoryResources;
 using Ferry.Server.Hosting;
@@ -60,6 +61,7 @@ builder.Services.AddSingleton<NodeRegistrationService>();
 builder.Services.AddSingleton<HeartbeatReceiver>();
 builder.Services.AddSingleton<IntegrationRuntimeService>();
 builder.Services.AddSingleton<FactoryResourceService>();
+builder.Services.AddSingleton<LinkedServiceSecrets>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 
 var app = builder.Build();

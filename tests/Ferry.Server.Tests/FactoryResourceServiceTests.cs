@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
+using Ferry.Contracts.Credentials;
 using Ferry.Contracts.Problems;
 using Ferry.Server.Errors;
 using Ferry.Server.FactoryResources;
@@ -87,19 +90,97 @@ public class FactoryResourceServiceTests
         Assert.NotNull(await cp.Resources.GetAsync("default", Ls, "dyn", default));
     }
 
+    private static JsonObject WithPassword(JsonObject document, JsonNode password)
+    {
+        document["properties"]!["typeProperties"]!["password"] = password;
+        return document;
+    }
+
+    private static JsonObject SecureString(string value) => new() { ["type"] = "SecureString", ["value"] = value };
+
     [Fact]
-    public async Task A_secret_is_refused_without_being_repeated_and_nothing_is_saved()
+    public async Task A_password_is_sealed_to_the_runtimes_credential_key_and_never_stored_or_returned_in_plain()
     {
         var cp = await ControlPlane.StartAsync();
-        var document = PostgresLinkedService();
-        document["properties"]!["typeProperties"]!["password"] = new JsonObject { ["type"] = "SecureString", ["value"] = "hunter2-very-secret" };
+        using var credentialKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a", credentialKey: credentialKey);
+
+        await cp.Resources.CreateOrUpdateAsync("default", Ls, "pg", WithPassword(PostgresLinkedService(), SecureString("hunter2-very-secret")), default);
+
+        var stored = (await cp.Store.GetResourceAsync("default", Ls, "pg", default))!.PropertiesJson;
+        var read = await cp.Resources.GetAsync("default", Ls, "pg", default);
+        Assert.DoesNotContain("hunter2", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", read.Properties.ToJsonString(), StringComparison.Ordinal);
+        Assert.Null(read.Properties["typeProperties"]!["password"]);
+        var envelope = read.Properties["typeProperties"]!["encryptedCredential"]!.GetValue<string>();
+        var opened = Encoding.UTF8.GetString(CredentialEnvelope.Open(credentialKey, node.RuntimeId, envelope));
+        Assert.Equal("{\"password\":\"hunter2-very-secret\"}", opened);
+    }
+
+    [Fact]
+    public async Task The_first_node_brings_the_credential_key_and_later_nodes_cannot_replace_it()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var key = await cp.CreateSelfHostedAsync("ir1");
+        using var first = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var second = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+
+        var a = await cp.RegisterAsync(key, "node-a", credentialKey: first);
+        var b = await cp.RegisterAsync(key, "node-b", credentialKey: second);
+        var info = await cp.Runtimes.GetConnectionInfoAsync("default", "ir1", default);
+
+        Assert.Equal((true, 1), (a.CredentialKeyAdopted, a.CredentialKeyVersion));
+        Assert.Equal((false, 1), (b.CredentialKeyAdopted, b.CredentialKeyVersion));
+        Assert.Equal(Convert.ToBase64String(first.ExportSubjectPublicKeyInfo()), info.PublicKey);
+    }
+
+    [Fact]
+    public async Task A_secret_before_any_node_brought_a_credential_key_is_refused_without_being_repeated()
+    {
+        var cp = await ControlPlane.StartAsync();
         await cp.CreateSelfHostedAsync("ir1");
 
-        var e = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ls, "pg", document, default));
+        var e = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ls, "pg", WithPassword(PostgresLinkedService(), SecureString("hunter2-very-secret")), default));
 
-        Assert.Equal(ErrorCodes.SecretsNotSupportedYet, e.Code);
+        Assert.Equal(ErrorCodes.CredentialKeyMissing, e.Code);
         Assert.DoesNotContain("hunter2", e.Message, StringComparison.Ordinal);
         Assert.Empty((await cp.Resources.ListAsync("default", Ls, default)).Value);
+    }
+
+    [Fact]
+    public async Task A_secret_on_the_managed_runtime_or_in_plain_text_is_refused()
+    {
+        var cp = await ControlPlane.StartAsync();
+        using var credentialKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a", credentialKey: credentialKey);
+        var managed = PostgresLinkedService();
+        managed["properties"]!.AsObject().Remove("connectVia");
+
+        var onManaged = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ls, "pg", WithPassword(managed, SecureString("x")), default));
+        var plain = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ls, "pg", WithPassword(PostgresLinkedService(), "hunter2"), default));
+
+        Assert.Equal(ErrorCodes.SecretsNotSupportedYet, onManaged.Code);
+        Assert.Contains("must be {\"type\": \"SecureString\"", plain.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", plain.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_envelope_sealed_by_the_client_is_kept_when_it_matches_the_current_key()
+    {
+        var cp = await ControlPlane.StartAsync();
+        using var credentialKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a", credentialKey: credentialKey);
+        var envelope = CredentialEnvelope.Seal(credentialKey.ExportSubjectPublicKeyInfo(), 1, node.RuntimeId, Encoding.UTF8.GetBytes("{\"password\":\"p\"}"));
+        var stale = CredentialEnvelope.Seal(credentialKey.ExportSubjectPublicKeyInfo(), 7, node.RuntimeId, Encoding.UTF8.GetBytes("{}"));
+        JsonObject With(string e) { var d = PostgresLinkedService(); d["properties"]!["typeProperties"]!["encryptedCredential"] = e; return d; }
+
+        await cp.Resources.CreateOrUpdateAsync("default", Ls, "pg", With(envelope), default);
+        var wrongVersion = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ls, "pg2", With(stale), default));
+        var notEnvelope = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ls, "pg3", With("plain"), default));
+
+        Assert.Equal(envelope, (await cp.Resources.GetAsync("default", Ls, "pg", default)).Properties["typeProperties"]!["encryptedCredential"]!.GetValue<string>());
+        Assert.Contains("version 7", wrongVersion.Message, StringComparison.Ordinal);
+        Assert.Contains("not a Ferry credential envelope", notEnvelope.Message, StringComparison.Ordinal);
     }
 
     [Theory]

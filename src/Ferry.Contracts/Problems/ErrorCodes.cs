@@ -39,4 +39,5 @@ public static class ErrorCodes
     public const string ResourceNotFound = "ResourceNotFound";
     public const string ResourceInUse = "ResourceInUse";
     public const string SecretsNotSupportedYet = "SecretsNotSupportedYet";
+    public const string CredentialKeyMissing = "CredentialKeyMissing";
 }

@@ -1,6 +1,6 @@
 namespace Ferry.Contracts.Protocol;
 
-/// <summary>What a node reports on every heartbeat. ConcurrentJobsLimit echoes the limit the server last set (0 before the first answer).</summary>
+/// <summary>What a node reports on every heartbeat. ConcurrentJobsLimit echoes the limit the server last set (0 before the first answer); CredentialKeyVersion is the runtime credential key the node holds (0: none).</summary>
 public sealed record HeartbeatRequest(
     string Version,
     int ProtocolVersion,
@@ -14,7 +14,8 @@ public sealed record HeartbeatRequest(
     int ConcurrentJobsLimit,
     long SentBytes,
     long ReceivedBytes,
-    string? LastError);
+    string? LastError,
+    int CredentialKeyVersion = 0);
 
 /// <summary>The server's answer: the settings it wants the node to use from now on.</summary>
 public sealed record HeartbeatResponse(

@@ -2,6 +2,7 @@ using System.Net;
 using Ferry.Contracts.Problems;
 using Ferry.Contracts.Protocol;
 using Ferry.Node.Connection;
+using Ferry.Node.Credentials;
 using Ferry.Node.Metrics;
 
 namespace Ferry.Node.Heartbeats;
@@ -18,7 +19,8 @@ namespace Ferry.Node.Heartbeats;
 /// On a graceful stop it tells the server, which shows it Offline at once.
 /// </summary>
 public sealed partial class HeartbeatService(
-    IdentityWatch identities, ServerClient server, NodeState state, TimeProvider time, ILogger<HeartbeatService> logger) : BackgroundService
+    IdentityWatch identities, ServerClient server, CredentialStore credentials, NodeState state, TimeProvider time, ILogger<HeartbeatService> logger)
+    : BackgroundService
 {
     private readonly HostMetrics _metrics = new();
     private readonly Backoff _backoff = new(Random.Shared);
@@ -45,7 +47,8 @@ public sealed partial class HeartbeatService(
                 var (total, available) = HostMetrics.Read();
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
-                    Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError), stoppingToken);
+                    Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
+                    credentials.VersionFor(identity.RuntimeId)), stoppingToken);
                 if (state.Current.State != ConnectionState.Connected)
                     LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);
                 state.Connected(time.GetUtcNow());

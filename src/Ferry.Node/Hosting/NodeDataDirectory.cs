@@ -12,6 +12,8 @@ public sealed class NodeDataDirectory(string path)
     public string Path { get; } = System.IO.Path.GetFullPath(path);
     public string IdentityFile => System.IO.Path.Combine(Path, "identity.json");
     public string RemovedIdentityFile => System.IO.Path.Combine(Path, "identity.removed.json");
+    public string CredentialsFile => System.IO.Path.Combine(Path, "credentials.json");
+    public string ProtectorKeyFile => System.IO.Path.Combine(Path, "credential-protector.key");
     public string StatusFile => System.IO.Path.Combine(Path, "status.json");
     public string LockFile => System.IO.Path.Combine(Path, "node.lock");
     public string PidFile => System.IO.Path.Combine(Path, "node.pid");

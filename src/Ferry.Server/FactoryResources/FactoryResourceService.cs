@@ -5,6 +5,7 @@ using Ferry.Contracts.Names;
 using Ferry.Contracts.Problems;
 using Ferry.Contracts.Resources;
 using Ferry.Server.Api;
+using Ferry.Server.Credentials;
 using Ferry.Server.Datasets;
 using Ferry.Server.Errors;
 using Ferry.Server.LinkedServices;
@@ -16,7 +17,7 @@ namespace Ferry.Server.FactoryResources;
 /// Linked services and datasets: ADF's CreateOrUpdate, Get, List and Delete, with every reference checked (a linked
 /// service's runtime, a dataset's linked service) and nothing deleted while something still uses it.
 /// </summary>
-public sealed class FactoryResourceService(IFerryStore store, TimeProvider time)
+public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecrets secrets, TimeProvider time)
 {
     public const string LinkedServices = "linkedservices";
     public const string Datasets = "datasets";
@@ -90,16 +91,18 @@ public sealed class FactoryResourceService(IFerryStore store, TimeProvider time)
                             $"Linked service type '{type}' is not supported; use one of: {string.Join(", ", LinkedServiceTypes.Checks.Keys)}.");
         properties["type"] = canonical;
         var typeProperties = JsonRead.RequiredObject(properties, "typeProperties", "properties.typeProperties");
-        LinkedServiceTypes.Checks[canonical](new PropertyRules(typeProperties, "properties.typeProperties"));
 
+        RuntimeRow? runtime = null;
         if (JsonRead.OptionalObject(properties, "connectVia", "properties.connectVia") is { } connectVia)
         {
             var referenceName = CheckReference(connectVia, "properties.connectVia", "IntegrationRuntimeReference");
-            if (await store.GetRuntimeAsync(factory, referenceName, ct) is null)
-                throw FerryException.BadRequest(ErrorCodes.ReferenceNotFound,
-                    $"properties.connectVia names integration runtime '{referenceName}', which does not exist in factory '{factory}'. " +
-                    "Create it first (`ferry ir create`), or leave connectVia out to run on the managed runtime.");
+            runtime = await store.GetRuntimeAsync(factory, referenceName, ct)
+                      ?? throw FerryException.BadRequest(ErrorCodes.ReferenceNotFound,
+                          $"properties.connectVia names integration runtime '{referenceName}', which does not exist in factory '{factory}'. " +
+                          "Create it first (`ferry ir create`), or leave connectVia out to run on the managed runtime.");
         }
+        await secrets.SealAsync(runtime, typeProperties, "properties.typeProperties", ct);
+        LinkedServiceTypes.Checks[canonical](new PropertyRules(typeProperties, "properties.typeProperties"));
     }
 
     private async Task CheckDatasetAsync(string factory, JsonObject properties, CancellationToken ct)

@@ -64,16 +64,15 @@ public sealed class PropertyRules(JsonObject owner, string path)
     }
 
     /// <summary>
-    /// A secret (ADF's SecretBase). Ferry does not store data-store secrets until they can be encrypted for the
-    /// runtime's nodes, so any secret value is refused, without ever repeating it.
+    /// A secret (ADF's SecretBase). By the time the rules run, secrets have been sealed into encryptedCredential
+    /// (see Credentials/LinkedServiceSecrets), so a secret still here could not be sealed: refused, never repeated.
     /// </summary>
     public PropertyRules Secret(string name)
     {
         if (owner[name] is null)
             return this;
-        throw FerryException.BadRequest(ErrorCodes.SecretsNotSupportedYet,
-            $"{Path}.{name} is a secret, and Ferry does not store data-store secrets yet: they will be encrypted for the runtime's nodes " +
-            "before they are stored, and that is not built yet. Leave it out (use a store that needs no password for now); nothing was saved.");
+        throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
+            $"{Path}.{name} must be a SecureString ({{\"type\": \"SecureString\", \"value\": \"...\"}}); nothing was saved.");
     }
 
     private PropertyRules Check(string name, JsonValueKind kind, string what)

@@ -159,7 +159,8 @@ public sealed class IntegrationRuntimeService(
         var now = time.GetUtcNow();
         var nodes = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter))).ToList();
         var dispatcher = NodeStatusRules.ActiveDispatcher(nodes);
-        var views = nodes.Select(n => ToNodeView(n.Node, n.Status, n.Node.Id == dispatcher)).ToList();
+        var credentialVersion = (await store.GetCredentialKeyAsync(runtime.Id, ct))?.Version ?? 0;
+        var views = nodes.Select(n => ToNodeView(n.Node, n.Status, n.Node.Id == dispatcher, credentialVersion)).ToList();
         var lowestVersion = nodes.Select(n => n.Node.Version).OrderBy(ParseVersion).FirstOrDefault();
         var typeProperties = new IntegrationRuntimeStatusTypeProperties(
             runtime.CreatedAt,
@@ -184,8 +185,9 @@ public sealed class IntegrationRuntimeService(
 
     public async Task<IntegrationRuntimeConnectionInfo> GetConnectionInfoAsync(string factory, string name, CancellationToken ct)
     {
-        RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "connection info");
-        return new(keys.PublicUrl, ServerVersion);
+        var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "connection info");
+        var credentialKey = await store.GetCredentialKeyAsync(runtime.Id, ct);
+        return new(keys.PublicUrl, ServerVersion, credentialKey?.PublicKey, credentialKey?.Version);
     }
 
     public async Task<ResourceList<StatusEvent>> ListStatusEventsAsync(string factory, string name, int limit, CancellationToken ct)
@@ -199,7 +201,8 @@ public sealed class IntegrationRuntimeService(
         var (runtime, node) = await RequireNodeAsync(factory, name, nodeName, ct);
         var now = time.GetUtcNow();
         var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter)));
-        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter), NodeStatusRules.ActiveDispatcher(all) == node.Id);
+        var credentialVersion = (await store.GetCredentialKeyAsync(runtime.Id, ct))?.Version ?? 0;
+        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter), NodeStatusRules.ActiveDispatcher(all) == node.Id, credentialVersion);
     }
 
     public async Task<SelfHostedIntegrationRuntimeNode> UpdateNodeAsync(string factory, string name, string nodeName, JsonObject body, CancellationToken ct)
@@ -235,7 +238,7 @@ public sealed class IntegrationRuntimeService(
         return new(node.IpAddress);
     }
 
-    private SelfHostedIntegrationRuntimeNode ToNodeView(NodeRow n, string status, bool isActiveDispatcher) => new(
+    private SelfHostedIntegrationRuntimeNode ToNodeView(NodeRow n, string status, bool isActiveDispatcher, int runtimeCredentialVersion) => new(
         n.Name, n.MachineName, status, n.Version,
         ParseVersion(n.Version) >= ParseVersion(ServerVersion) ? "UpToDate" : "UpdateAvailable",
         n.RegisteredAt, n.LastConnectAt, n.LastStartAt, n.LastStopAt, isActiveDispatcher, n.ConcurrentJobsLimit, n.MaxConcurrentJobs,
@@ -244,6 +247,8 @@ public sealed class IntegrationRuntimeService(
             ["operatingSystem"] = n.OperatingSystem,
             ["processorCount"] = n.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["totalMemoryMB"] = n.TotalMemoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // ADF's name: does the node hold the runtime's current credential key (as its last heartbeat said)?
+            ["credentialInSync"] = n.CredentialKeyVersion == runtimeCredentialVersion ? "True" : "False",
         });
 
     private static Version ParseVersion(string? v) => Version.TryParse(v, out var parsed) ? parsed : new Version(0, 0);

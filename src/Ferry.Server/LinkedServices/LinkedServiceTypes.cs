@@ -14,14 +14,14 @@ public static class LinkedServiceTypes
     {
         // ADF's PostgreSqlV2: server, port, database, username, password, sslMode, schema, or a connection string.
         [PostgreSqlV2] = p => p.RequireOneOf("server", "connectionString").String("server").Int("port").String("database").String("username")
-            .StringOrNumber("sslMode").String("schema").String("connectionString").Secret("password").Secret("encryptedCredential"),
+            .StringOrNumber("sslMode").String("schema").String("connectionString").Secret("password").String("encryptedCredential"),
         // Ferry's own: a SQLite file on the node.
         [Sqlite] = p => p.RequiredString("path"),
         // ADF's FileServer: host is the root folder the linked service reaches, on the node.
-        [FileServer] = p => p.RequiredString("host").String("userId").Secret("password").Secret("encryptedCredential"),
+        [FileServer] = p => p.RequiredString("host").String("userId").Secret("password").String("encryptedCredential"),
         // ADF's HttpServer: a base URL, anonymous or basic authentication.
         [HttpServer] = p => p.RequiredString("url").OneOf("authenticationType", "Anonymous", "Basic").String("userName")
-            .Bool("enableServerCertificateValidation").Secret("password").Secret("encryptedCredential"),
+            .Bool("enableServerCertificateValidation").Secret("password").String("encryptedCredential"),
     };
 
     public static string? Canonical(string type) => Checks.Keys.FirstOrDefault(k => string.Equals(k, type, StringComparison.OrdinalIgnoreCase));

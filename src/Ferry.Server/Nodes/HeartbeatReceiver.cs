@@ -23,7 +23,7 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         var wasUp = node.RecordedStatus == NodeStatus.Online && !node.Stopped;
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
-            heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError), ct);
+            heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion), ct);
         if (!wasUp)
         {
             var cause = node.Stopped ? "node started"

@@ -28,7 +28,9 @@ public sealed class NodeRegistrationService(IFerryStore store, ServerOptions opt
             throw FerryException.BadRequest(ErrorCodes.InvalidName, nameError);
         if (string.IsNullOrWhiteSpace(request.MachineName) || request.MachineName.Length > 256)
             throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "machineName must be a non-empty string of at most 256 characters.");
-        ValidatePublicKey(request.PublicKey);
+        ValidatePublicKey(request.PublicKey, "publicKey");
+        if (request.CredentialPublicKey is not null)
+            ValidatePublicKey(request.CredentialPublicKey, "credentialPublicKey");
 
         var now = time.GetUtcNow();
         var max = ConcurrencyRule.MaxConcurrentJobs(request.ProcessorCount, request.TotalMemoryMB);
@@ -58,7 +60,12 @@ public sealed class NodeRegistrationService(IFerryStore store, ServerOptions opt
         }
 
         await recorder.NodeChangedAsync(node, NodeStatus.Initializing, existing is null ? "registered" : "registered again", ct);
-        return new RegisterNodeResponse(node.Id, node.Name, runtime.Factory, runtime.Name, runtime.Id, options.HeartbeatIntervalSeconds);
+
+        // The first node to join brings the runtime's credential key; later nodes get the key from a node that has it.
+        var adopted = request.CredentialPublicKey is { } offered && await store.AdoptCredentialKeyAsync(runtime.Id, offered, ct);
+        var credentialKey = await store.GetCredentialKeyAsync(runtime.Id, ct);
+        return new RegisterNodeResponse(node.Id, node.Name, runtime.Factory, runtime.Name, runtime.Id, options.HeartbeatIntervalSeconds,
+            credentialKey?.Version ?? 0, adopted);
     }
 
     private static AuthKey ParseKey(string? text)
@@ -106,16 +113,18 @@ public sealed class NodeRegistrationService(IFerryStore store, ServerOptions opt
                 $"This key is not a valid {key.KeyName} of runtime '{runtime.Name}'. Copy the key again from `ferry ir list-auth-key`.");
     }
 
-    private static void ValidatePublicKey(string? publicKey)
+    private static void ValidatePublicKey(string? publicKey, string property)
     {
         try
         {
             using var key = ECDsa.Create();
             key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(publicKey ?? ""), out _);
+            if (key.KeySize != 256)
+                throw new CryptographicException("not P-256");
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
-            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "publicKey must be a base64 SubjectPublicKeyInfo of an ECDSA P-256 key.");
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"{property} must be a base64 SubjectPublicKeyInfo of a P-256 key.");
         }
     }
 }

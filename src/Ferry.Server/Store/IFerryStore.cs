@@ -42,6 +42,11 @@ public interface IFerryStore
     Task AddStatusEventAsync(Guid runtimeId, StatusEvent statusEvent, CancellationToken ct);
     Task<IReadOnlyList<StatusEvent>> ListStatusEventsAsync(Guid runtimeId, int limit, CancellationToken ct);
 
+    /// <summary>Makes <paramref name="publicKey"/> the runtime's credential key (version 1) unless it already has one; true when adopted.</summary>
+    Task<bool> AdoptCredentialKeyAsync(Guid runtimeId, string publicKey, CancellationToken ct);
+    /// <summary>The runtime's credential key, or null while no node has provided one.</summary>
+    Task<(int Version, string PublicKey)?> GetCredentialKeyAsync(Guid runtimeId, CancellationToken ct);
+
     Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct);
     Task<IReadOnlyList<FactoryResourceRow>> ListResourcesAsync(string factory, string kind, CancellationToken ct);
     /// <summary>Inserts or replaces the resource of that kind and name (case-insensitive), keeping its original creation time.</summary>

@@ -26,7 +26,8 @@ public sealed record NodeRow(
     long ReceivedBytes,
     string? IpAddress,
     string? LastError,
-    string RecordedStatus);
+    string RecordedStatus,
+    int CredentialKeyVersion = 0);
 
 /// <summary>The figures a heartbeat brings, written in one statement.</summary>
 public sealed record HeartbeatUpdate(
@@ -41,7 +42,8 @@ public sealed record HeartbeatUpdate(
     long SentBytes,
     long ReceivedBytes,
     string? IpAddress,
-    string? LastError);
+    string? LastError,
+    int CredentialKeyVersion = 0);
 
 /// <summary>A runtime that was deleted, remembered so its keys fail with "deleted" rather than "unknown".</summary>
 public sealed record DeletedRuntimeRow(Guid Id, string Factory, string Name, DateTimeOffset DeletedAt);

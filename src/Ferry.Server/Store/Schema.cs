@@ -29,5 +29,10 @@ public static class Schema
             "CREATE TABLE resources (factory TEXT NOT NULL REFERENCES factories(name), kind TEXT NOT NULL, name TEXT NOT NULL, " +
             "name_key TEXT NOT NULL, properties TEXT NOT NULL, etag TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (factory, kind, name_key))",
         ],
+        [
+            "ALTER TABLE runtimes ADD COLUMN credential_key_version INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE runtimes ADD COLUMN credential_public_key TEXT",
+            "ALTER TABLE nodes ADD COLUMN credential_key_version INTEGER NOT NULL DEFAULT 0",
+        ],
     ];
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Ferry.Contracts.Protocol;
+using Ferry.Server.Credentials;
 using Ferry.Server.FactoryResources;
 using Ferry.Server.Hosting;
 using Ferry.Server.IntegrationRuntimes;
@@ -31,7 +32,7 @@ public sealed class ControlPlane
         await store.EnsureFactoryAsync("default", time.GetUtcNow(), default);
         var recorder = new StatusRecorder(store, options, time, NullLogger<StatusRecorder>.Instance);
         var heartbeats = new HeartbeatReceiver(store, recorder, options, time);
-        var resources = new FactoryResourceService(store, time);
+        var resources = new FactoryResourceService(store, new LinkedServiceSecrets(store), time);
         var keys = new AuthKeyIssuer(RandomNumberGenerator.GetBytes(32), "http://127.0.0.1:9");
         return new ControlPlane
         {
@@ -60,10 +61,10 @@ public sealed class ControlPlane
             "127.0.0.1", default);
     }
 
-    public Task<RegisterNodeResponse> RegisterAsync(string key, string? nodeName, ECDsa? nodeKey = null)
+    public Task<RegisterNodeResponse> RegisterAsync(string key, string? nodeName, ECDsa? nodeKey = null, ECDiffieHellman? credentialKey = null)
     {
         nodeKey ??= ECDsa.Create(ECCurve.NamedCurves.nistP256);
         return Registration.RegisterAsync(new RegisterNodeRequest(key, nodeName, "machine-1", Convert.ToBase64String(nodeKey.ExportSubjectPublicKeyInfo()),
-            "0.1.0", 2, 8192, "Linux"), "127.0.0.1", default);
+            "0.1.0", 2, 8192, "Linux", credentialKey is null ? null : Convert.ToBase64String(credentialKey.ExportSubjectPublicKeyInfo())), "127.0.0.1", default);
     }
 }

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Ferry.Node.Hosting;
+
+namespace Ferry.Node.Credentials;
+
+/// <summary>Reads and writes the node's credential material (credentials.json, owner-only); the private key is only ever on disk encrypted.</summary>
+public sealed class CredentialStore(NodeDataDirectory dir, SecretProtector protector)
+{
+    public CredentialMaterial? Load()
+    {
+        if (!File.Exists(dir.CredentialsFile))
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(dir.CredentialsFile), NodeJsonContext.Default.CredentialMaterial);
+        }
+        catch (JsonException e)
+        {
+            throw new NodeSetupException($"The credential material '{dir.CredentialsFile}' is unreadable ({e.Message}); restore it from a backup.");
+        }
+    }
+
+    /// <summary>The version of the runtime's credential key this node holds for <paramref name="runtimeId"/>, 0 when none.</summary>
+    public int VersionFor(Guid runtimeId) => Load() is { } m && m.RuntimeId == runtimeId ? m.Version : 0;
+
+    public void Save(Guid runtimeId, int version, ECDiffieHellman key)
+    {
+        var privateKey = key.ExportPkcs8PrivateKey();
+        try
+        {
+            var material = new CredentialMaterial(runtimeId, version, Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
+                Convert.ToBase64String(protector.Protect(privateKey)));
+            var temp = dir.CredentialsFile + ".tmp";
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var stream = new FileStream(temp, options))
+            {
+                JsonSerializer.Serialize(stream, material, NodeJsonContext.Default.CredentialMaterial);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, dir.CredentialsFile, overwrite: true);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
+
+    /// <summary>The private key, decrypted in memory for the time the caller needs it.</summary>
+    public ECDiffieHellman OpenPrivateKey(CredentialMaterial material)
+    {
+        var privateKey = protector.Unprotect(Convert.FromBase64String(material.ProtectedPrivateKey));
+        try
+        {
+            var key = ECDiffieHellman.Create();
+            key.ImportPkcs8PrivateKey(privateKey, out _);
+            return key;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
+}
