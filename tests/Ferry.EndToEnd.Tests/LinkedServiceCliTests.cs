@@ -36,6 +36,43 @@ public sealed class LinkedServiceCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_password_given_to_the_cli_reaches_only_the_runtimes_nodes()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await server.FerryJsonAsync("ir", "create", "--name", "onprem-ir");
+        var key = (await server.FerryJsonAsync("ir", "list-auth-key", "--name", "onprem-ir"))["authKey1"]!.GetValue<string>();
+        var nodeDir = _dirs.Sub("node");
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-rn", key, "node-a")).ExitCode);
+        const string password = "Pa55-only-for-the-node";
+        var file = Write("pg.json", $$"""
+            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "onprem-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"server": "db.internal", "database": "sales", "username": "reader",
+                                 "password": {"type": "SecureString", "value": "{{password}}"} } } }
+            """);
+
+        var saved = await server.FerryJsonAsync("linked-service", "create", "--name", "onprem-pg", "--file", file);
+
+        var typeProperties = saved["properties"]!["typeProperties"]!;
+        Assert.Null(typeProperties["password"]);
+        var envelope = typeProperties["encryptedCredential"]!.GetValue<string>();
+        // Nowhere on the server side: not in its answers, its log or its database file.
+        var databaseBytes = await File.ReadAllBytesAsync(Path.Combine(server.DataDir, "ferry.db"));
+        var walPath = Path.Combine(server.DataDir, "ferry.db-wal");
+        var walBytes = File.Exists(walPath) ? await File.ReadAllBytesAsync(walPath) : [];
+        Assert.DoesNotContain(password, saved.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(password, server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, System.Text.Encoding.UTF8.GetString(databaseBytes) + System.Text.Encoding.UTF8.GetString(walBytes), StringComparison.Ordinal);
+        // The node opens it with the credential key it keeps encrypted at rest.
+        var dir = new Ferry.Node.Hosting.NodeDataDirectory(nodeDir);
+        var credentials = new Ferry.Node.Credentials.CredentialStore(dir, new Ferry.Node.Credentials.SecretProtector(dir));
+        var material = credentials.Load()!;
+        using var privateKey = credentials.OpenPrivateKey(material);
+        var opened = Contracts.Credentials.CredentialEnvelope.Open(privateKey, material.RuntimeId, envelope);
+        Assert.Equal($"{{\"password\":\"{password}\"}}", System.Text.Encoding.UTF8.GetString(opened));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir.ProtectorKeyFile));
+    }
+
+    [Fact]
     public async Task Bad_files_and_bad_documents_get_clear_errors()
     {
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));

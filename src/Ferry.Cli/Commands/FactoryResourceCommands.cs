@@ -17,7 +17,13 @@ public static class FactoryResourceCommands
 
         var file = new Option<FileInfo>("--file", "-f") { Description = $"A JSON file holding the {noun}: {{\"properties\": {{...}}}} as in ADF", Required = true };
         var create = new Command("create", $"Create or replace a {noun} from a JSON file") { name, file };
-        create.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Put, PathOf(api, p.GetValue(name)), ReadDocument(p.GetValue(file)!), c), ct));
+        create.SetAction((p, ct) => g.RunAsync(p, async (api, c) =>
+        {
+            var document = ReadDocument(p.GetValue(file)!);
+            if (pathSegment == "linkedservices")
+                await SecretSealing.SealAsync(api, document, c);
+            return await api.SendAsync(HttpMethod.Put, PathOf(api, p.GetValue(name)), document, c);
+        }, ct));
         command.Subcommands.Add(create);
 
         var show = new Command("show", $"Show a {noun}") { name };

@@ -7,8 +7,12 @@ public sealed record IntegrationRuntimeAuthKeys(string AuthKey1, string AuthKey2
 public sealed record IntegrationRuntimeRegenerateKeyParameters(string? KeyName);
 
 /// <summary>ADF's IntegrationRuntimeConnectionInfo, with the fields Ferry fills.</summary>
-/// <remarks>publicKey is the runtime's credential key (base64 SubjectPublicKeyInfo, P-256): clients seal secrets to it; publicKeyVersion is a Ferry addition.</remarks>
-public sealed record IntegrationRuntimeConnectionInfo(string HostServiceUri, string Version, string? PublicKey = null, int? PublicKeyVersion = null);
+/// <remarks>
+/// publicKey is the runtime's credential key (base64 SubjectPublicKeyInfo, P-256): clients seal secrets to it.
+/// publicKeyVersion and runtimeId (both bound into a sealed envelope) are Ferry additions.
+/// </remarks>
+public sealed record IntegrationRuntimeConnectionInfo(string HostServiceUri, string Version, string? PublicKey = null, int? PublicKeyVersion = null,
+    Guid? RuntimeId = null);
 
 /// <summary>ADF's IntegrationRuntimeMonitoringData.</summary>
 public sealed record IntegrationRuntimeMonitoringData(string Name, IReadOnlyList<IntegrationRuntimeNodeMonitoringData> Nodes);

@@ -187,7 +187,7 @@ public sealed class IntegrationRuntimeService(
     {
         var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "connection info");
         var credentialKey = await store.GetCredentialKeyAsync(runtime.Id, ct);
-        return new(keys.PublicUrl, ServerVersion, credentialKey?.PublicKey, credentialKey?.Version);
+        return new(keys.PublicUrl, ServerVersion, credentialKey?.PublicKey, credentialKey?.Version, runtime.Id);
     }
 
     public async Task<ResourceList<StatusEvent>> ListStatusEventsAsync(string factory, string name, int limit, CancellationToken ct)
