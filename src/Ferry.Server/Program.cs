@@ -62,6 +62,7 @@ builder.Services.AddSingleton<HeartbeatReceiver>();
 builder.Services.AddSingleton<IntegrationRuntimeService>();
 builder.Services.AddSingleton<FactoryResourceService>();
 builder.Services.AddSingleton<LinkedServiceSecrets>();
+builder.Services.AddSingleton<CredentialSyncService>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 
 var app = builder.Build();

@@ -27,6 +27,11 @@ public sealed class NodeLifecycleTests : IDisposable
         Assert.Equal(0, (await Commands.DmgcmdAsync(nodeB, "-start")).ExitCode);
         await WaitForAsync(server, "ir1", "Online", ("node-a", "Online"), ("node-b", "Online"), TimeSpan.FromSeconds(30));
         Assert.Equal("Connected", (await Commands.DmgcmdAsync(nodeA, "-cgc")).Stdout.Trim());
+        // node-a registered first and brought the runtime's credential key; node-b got it from node-a through the server.
+        var status = await server.FerryJsonAsync("ir", "get-status", "--name", "ir1");
+        Assert.All(status["properties"]!["typeProperties"]!["nodes"]!.AsArray(),
+            n => Assert.Equal("True", n!["capabilities"]!["credentialInSync"]!.GetValue<string>()));
+        Assert.True(File.Exists(Path.Combine(nodeB, "credentials.json")), "node-b holds the credential key");
 
         // kill -9 node-a: Offline, runtime Limited, within the offline threshold plus one heartbeat (and the one-second sweep).
         processA.KillHard();
@@ -69,8 +74,8 @@ public sealed class NodeLifecycleTests : IDisposable
             var cgc = await Commands.DmgcmdAsync(nodeA, "-cgc");
             return (cgc.Stdout.Trim() == "NeedRegistration", cgc.ToString());
         }, TimeSpan.FromSeconds(FerryServer.HeartbeatSeconds * 3), "node-a shows NeedRegistration after its removal");
-        var status = await Commands.DmgcmdAsync(nodeA, "-Status");
-        Assert.Contains("removed from runtime ir1", status.Stdout, StringComparison.Ordinal);
+        var removed = await Commands.DmgcmdAsync(nodeA, "-Status");
+        Assert.Contains("removed from runtime ir1", removed.Stdout, StringComparison.Ordinal);
 
         // Every change was recorded with its cause.
         var history = (await server.FerryJsonAsync("ir", "status-history", "--name", "ir1", "--limit", "200"))["value"]!.AsArray()

@@ -20,6 +20,7 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(StoppingRequest))]
+[JsonSerializable(typeof(SealedCredentialRequest))]
 [JsonSerializable(typeof(IntegrationRuntimeResource))]
 [JsonSerializable(typeof(ResourceList<IntegrationRuntimeResource>))]
 [JsonSerializable(typeof(IntegrationRuntimeStatusResponse))]

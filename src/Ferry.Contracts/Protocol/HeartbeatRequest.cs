@@ -15,13 +15,28 @@ public sealed record HeartbeatRequest(
     long SentBytes,
     long ReceivedBytes,
     string? LastError,
-    int CredentialKeyVersion = 0);
+    int CredentialKeyVersion = 0,
+    string? CredentialSyncPublicKey = null);
 
-/// <summary>The server's answer: the settings it wants the node to use from now on.</summary>
+/// <summary>
+/// The server's answer: the settings it wants the node to use from now on, the runtime's credential key (version and
+/// public half), and for credential sync either the nodes this node should seal the key to, or the key sealed for it.
+/// The server only ever carries sealed envelopes.
+/// </summary>
 public sealed record HeartbeatResponse(
     int HeartbeatIntervalSeconds,
     int ConcurrentJobsLimit,
-    DateTimeOffset ServerTime);
+    DateTimeOffset ServerTime,
+    int CredentialKeyVersion = 0,
+    string? CredentialPublicKey = null,
+    IReadOnlyList<CredentialSyncRequest>? CredentialSyncRequests = null,
+    string? SealedCredential = null);
+
+/// <summary>A node of the same runtime that lacks the credential key, and the one-off key to seal it to.</summary>
+public sealed record CredentialSyncRequest(Guid NodeId, string SyncPublicKey);
+
+/// <summary>The runtime's credential key, sealed by a node that holds it to another node's one-off sync key.</summary>
+public sealed record SealedCredentialRequest(Guid ForNodeId, string Envelope);
 
 /// <summary>A node announcing a graceful stop, so it shows Offline at once.</summary>
 public sealed record StoppingRequest(string Reason);

@@ -8,5 +8,6 @@ public static class NodeProtocol
     public const string RegisterPath = "/node/v1/register";
     public const string HeartbeatPath = "/node/v1/heartbeat";
     public const string StoppingPath = "/node/v1/stopping";
+    public const string SealedCredentialPath = "/node/v1/credentials/sealed";
     public const string AuthorizationScheme = "FerryNode";
 }

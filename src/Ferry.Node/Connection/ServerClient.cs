@@ -34,6 +34,10 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
         SendAsync(identity.ServerUrl, NodeProtocol.HeartbeatPath, request, FerryJsonContext.Default.HeartbeatRequest,
             FerryJsonContext.Default.HeartbeatResponse, identity, ct)!;
 
+    public Task SendSealedCredentialAsync(NodeIdentity identity, SealedCredentialRequest request, CancellationToken ct) =>
+        SendAsync<SealedCredentialRequest, object>(identity.ServerUrl, NodeProtocol.SealedCredentialPath, request,
+            FerryJsonContext.Default.SealedCredentialRequest, null, identity, ct);
+
     public Task StoppingAsync(NodeIdentity identity, string reason, CancellationToken ct) =>
         SendAsync<StoppingRequest, object>(identity.ServerUrl, NodeProtocol.StoppingPath, new StoppingRequest(reason),
             FerryJsonContext.Default.StoppingRequest, null, identity, ct);

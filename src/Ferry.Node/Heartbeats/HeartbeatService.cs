@@ -24,6 +24,7 @@ public sealed partial class HeartbeatService(
 {
     private readonly HostMetrics _metrics = new();
     private readonly Backoff _backoff = new(Random.Shared);
+    private readonly CredentialSync _sync = new(server, credentials, logger);
     private TimeSpan _interval = TimeSpan.FromSeconds(10);
     private int _concurrentJobsLimit;
 
@@ -45,10 +46,12 @@ public sealed partial class HeartbeatService(
             try
             {
                 var (total, available) = HostMetrics.Read();
+                var heldVersion = credentials.VersionFor(identity.RuntimeId);
+                var syncKey = heldVersion == 0 ? _sync.WaitingKey() : null;
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
                     Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
-                    credentials.VersionFor(identity.RuntimeId)), stoppingToken);
+                    heldVersion, syncKey), stoppingToken);
                 if (state.Current.State != ConnectionState.Connected)
                     LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);
                 state.Connected(time.GetUtcNow());
@@ -56,6 +59,8 @@ public sealed partial class HeartbeatService(
                 _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));
                 _concurrentJobsLimit = response.ConcurrentJobsLimit;
                 wait = _interval;
+                if (await _sync.HandleAsync(identity, heldVersion, response, stoppingToken))
+                    wait = TimeSpan.Zero; // tell the server at once that this node now holds the key
             }
             catch (ServerProblemException e) when (e.Status == HttpStatusCode.Gone && e.Code == ErrorCodes.NodeRemoved)
             {

@@ -30,6 +30,15 @@ public static class NodeGatewayEndpoints
             return Results.Json(response, json.HeartbeatResponse);
         });
 
+        app.MapPost(NodeProtocol.SealedCredentialPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth,
+            Credentials.CredentialSyncService sync, CancellationToken ct) =>
+        {
+            var bytes = await body.ReadBytesAsync(context.Request, ct);
+            var node = await auth.AuthenticateAsync(context.Request, bytes, ct);
+            await sync.AcceptAsync(node, RequestBody.Deserialize(bytes, json.SealedCredentialRequest), ct);
+            return Results.NoContent();
+        });
+
         app.MapPost(NodeProtocol.StoppingPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, IFerryStore store,
             StatusRecorder recorder, TimeProvider time, CancellationToken ct) =>
         {

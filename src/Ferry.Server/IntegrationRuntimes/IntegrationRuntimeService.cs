@@ -157,9 +157,10 @@ public sealed class IntegrationRuntimeService(
                 new IntegrationRuntimeStatusTypeProperties(runtime.CreatedAt, Version: ServerVersion)));
 
         var now = time.GetUtcNow();
-        var nodes = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter))).ToList();
-        var dispatcher = NodeStatusRules.ActiveDispatcher(nodes);
         var credentialVersion = (await store.GetCredentialKeyAsync(runtime.Id, ct))?.Version ?? 0;
+        var nodes = (await store.ListNodesAsync(runtime.Id, ct))
+            .Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion))).ToList();
+        var dispatcher = NodeStatusRules.ActiveDispatcher(nodes);
         var views = nodes.Select(n => ToNodeView(n.Node, n.Status, n.Node.Id == dispatcher, credentialVersion)).ToList();
         var lowestVersion = nodes.Select(n => n.Node.Version).OrderBy(ParseVersion).FirstOrDefault();
         var typeProperties = new IntegrationRuntimeStatusTypeProperties(
@@ -200,9 +201,10 @@ public sealed class IntegrationRuntimeService(
     {
         var (runtime, node) = await RequireNodeAsync(factory, name, nodeName, ct);
         var now = time.GetUtcNow();
-        var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter)));
         var credentialVersion = (await store.GetCredentialKeyAsync(runtime.Id, ct))?.Version ?? 0;
-        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter), NodeStatusRules.ActiveDispatcher(all) == node.Id, credentialVersion);
+        var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion)));
+        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter, credentialVersion), NodeStatusRules.ActiveDispatcher(all) == node.Id,
+            credentialVersion);
     }
 
     public async Task<SelfHostedIntegrationRuntimeNode> UpdateNodeAsync(string factory, string name, string nodeName, JsonObject body, CancellationToken ct)
@@ -248,7 +250,7 @@ public sealed class IntegrationRuntimeService(
             ["processorCount"] = n.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["totalMemoryMB"] = n.TotalMemoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // ADF's name: does the node hold the runtime's current credential key (as its last heartbeat said)?
-            ["credentialInSync"] = n.CredentialKeyVersion == runtimeCredentialVersion ? "True" : "False",
+            ["credentialInSync"] = NodeStatusRules.CredentialInSync(n.CredentialKeyVersion, runtimeCredentialVersion) ? "True" : "False",
         });
 
     private static Version ParseVersion(string? v) => Version.TryParse(v, out var parsed) ? parsed : new Version(0, 0);

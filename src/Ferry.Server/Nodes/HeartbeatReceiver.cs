@@ -20,19 +20,36 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             node = node with { RecordedStatus = NodeStatus.Offline };
         }
 
-        var wasUp = node.RecordedStatus == NodeStatus.Online && !node.Stopped;
+        var runtimeKey = await store.GetCredentialKeyAsync(node.RuntimeId, ct);
+        var runtimeVersion = runtimeKey?.Version ?? 0;
+        var inSync = NodeStatusRules.CredentialInSync(heartbeat.CredentialKeyVersion, runtimeVersion);
+        var target = inSync ? NodeStatus.Online : NodeStatus.Limited;
+        var wasUp = (node.RecordedStatus is NodeStatus.Online or NodeStatus.Limited) && !node.Stopped;
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
-            heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion), ct);
-        if (!wasUp)
+            heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey), ct);
+        if (!wasUp || node.RecordedStatus != target)
         {
-            var cause = node.Stopped ? "node started"
-                : node.RecordedStatus == NodeStatus.Initializing ? "first heartbeat"
-                : "heartbeat resumed";
+            var cause = !wasUp
+                ? node.Stopped ? "node started" : node.RecordedStatus == NodeStatus.Initializing ? "first heartbeat" : "heartbeat resumed"
+                : inSync ? "credentials in sync" : "credentials out of sync";
+            if (!inSync)
+                cause += $"; it holds credential key version {heartbeat.CredentialKeyVersion} of {runtimeVersion} and is getting it from another node";
             if (heartbeat.LastError is { Length: > 0 } error)
                 cause += $"; while away the node saw: {error}";
-            await recorder.NodeChangedAsync(node, NodeStatus.Online, cause, ct);
+            await recorder.NodeChangedAsync(node, target, cause, ct);
         }
-        return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now);
+
+        // Credential sync, relayed: a node holding the key is asked to seal it for the nodes that wait; a waiting node
+        // gets what was sealed for its current sync key. Only envelopes pass through here.
+        IReadOnlyList<CredentialSyncRequest>? requests = null;
+        if (runtimeVersion > 0 && heartbeat.CredentialKeyVersion == runtimeVersion)
+        {
+            requests = (await store.ListCredentialSyncRequestsAsync(node.RuntimeId, ct)).Where(r => r.NodeId != node.Id)
+                .Select(r => new CredentialSyncRequest(r.NodeId, r.SyncPublicKey)).ToList();
+        }
+        var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
+        return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimeKey?.PublicKey,
+            requests is { Count: > 0 } ? requests : null, sealedForNode);
     }
 }

@@ -12,16 +12,21 @@ public static class NodeStatusRules
     /// <summary>
     /// Offline when the node said it stopped, or when it has been silent for longer than the offline threshold
     /// (the reference's "offline means the heartbeat stopped"); Initializing between registration and the first
-    /// heartbeat; Online otherwise.
+    /// heartbeat; Limited while it heartbeats but lacks the runtime's current credential key; Online otherwise.
     /// </summary>
-    public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter)
+    public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter, int runtimeCredentialVersion = 0)
     {
         if (node.Stopped)
             return NodeStatus.Offline;
         if (node.LastHeartbeatAt is not { } last)
             return now - node.RegisteredAt <= offlineAfter ? NodeStatus.Initializing : NodeStatus.Offline;
-        return now - last > offlineAfter ? NodeStatus.Offline : NodeStatus.Online;
+        if (now - last > offlineAfter)
+            return NodeStatus.Offline;
+        return CredentialInSync(node.CredentialKeyVersion, runtimeCredentialVersion) ? NodeStatus.Online : NodeStatus.Limited;
     }
+
+    /// <summary>A node is in sync when it holds the runtime's current credential key, or when the runtime has none yet.</summary>
+    public static bool CredentialInSync(int nodeVersion, int runtimeVersion) => runtimeVersion == 0 || nodeVersion == runtimeVersion;
 
     /// <summary>No nodes: NeedRegistration; every node Online: Online; some Online or Limited: Limited; none: Offline.</summary>
     public static string Aggregate(IReadOnlyCollection<string> nodeStatuses)

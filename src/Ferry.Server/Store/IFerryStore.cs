@@ -47,6 +47,11 @@ public interface IFerryStore
     /// <summary>The runtime's credential key, or null while no node has provided one.</summary>
     Task<(int Version, string PublicKey)?> GetCredentialKeyAsync(Guid runtimeId, CancellationToken ct);
 
+    /// <summary>Nodes of the runtime waiting for the credential key: their one-off sync keys, where nothing is sealed for them yet.</summary>
+    Task<IReadOnlyList<(Guid NodeId, string SyncPublicKey)>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct);
+    /// <summary>Keeps an envelope sealed for the node, if the node still waits with that sync key; false otherwise.</summary>
+    Task<bool> SetSealedCredentialAsync(Guid nodeId, string syncPublicKey, string envelope, CancellationToken ct);
+
     Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct);
     Task<IReadOnlyList<FactoryResourceRow>> ListResourcesAsync(string factory, string kind, CancellationToken ct);
     /// <summary>Inserts or replaces the resource of that kind and name (case-insensitive), keeping its original creation time.</summary>

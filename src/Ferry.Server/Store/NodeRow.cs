@@ -27,7 +27,9 @@ public sealed record NodeRow(
     string? IpAddress,
     string? LastError,
     string RecordedStatus,
-    int CredentialKeyVersion = 0);
+    int CredentialKeyVersion = 0,
+    string? SyncPublicKey = null,
+    string? SealedCredential = null);
 
 /// <summary>The figures a heartbeat brings, written in one statement.</summary>
 public sealed record HeartbeatUpdate(
@@ -43,7 +45,8 @@ public sealed record HeartbeatUpdate(
     long ReceivedBytes,
     string? IpAddress,
     string? LastError,
-    int CredentialKeyVersion = 0);
+    int CredentialKeyVersion = 0,
+    string? SyncPublicKey = null);
 
 /// <summary>A runtime that was deleted, remembered so its keys fail with "deleted" rather than "unknown".</summary>
 public sealed record DeletedRuntimeRow(Guid Id, string Factory, string Name, DateTimeOffset DeletedAt);

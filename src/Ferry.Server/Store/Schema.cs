@@ -34,5 +34,9 @@ public static class Schema
             "ALTER TABLE runtimes ADD COLUMN credential_public_key TEXT",
             "ALTER TABLE nodes ADD COLUMN credential_key_version INTEGER NOT NULL DEFAULT 0",
         ],
+        [
+            "ALTER TABLE nodes ADD COLUMN sync_public_key TEXT",
+            "ALTER TABLE nodes ADD COLUMN sealed_credential TEXT",
+        ],
     ];
 }

@@ -15,7 +15,7 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
     private const string NodeColumns =
         "id, runtime_id, name, machine_name, public_key, version, registered_at, last_connect_at, last_start_at, last_stop_at, " +
         "last_heartbeat_at, stopped, concurrent_jobs_limit, max_concurrent_jobs, processor_count, total_memory_mb, operating_system, " +
-        "cpu_utilization, available_memory_mb, jobs_running, sent_bytes, received_bytes, ip_address, last_error, recorded_status, credential_key_version";
+        "cpu_utilization, available_memory_mb, jobs_running, sent_bytes, received_bytes, ip_address, last_error, recorded_status, credential_key_version, sync_public_key, sealed_credential";
 
     public string DatabaseKind => dialect.Name;
 
@@ -108,7 +108,7 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
             return false;
         await ExecAsync(conn, tx, $"INSERT INTO nodes ({NodeColumns}, name_key) VALUES (@id, @runtimeId, @name, @machineName, @publicKey, " +
                                   "@version, @registeredAt, @lastConnectAt, @lastStartAt, @lastStopAt, @lastHeartbeatAt, @stopped, @limit, @max, " +
-                                  "@cores, @memory, @os, @cpu, @available, @running, @sent, @received, @ip, @lastError, @status, @credentialVersion, @nameKey)",
+                                  "@cores, @memory, @os, @cpu, @available, @running, @sent, @received, @ip, @lastError, @status, @credentialVersion, @syncKey, @sealed, @nameKey)",
             ct, NodeParameters(n));
         await tx.CommitAsync(ct);
         return true;
@@ -124,11 +124,14 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         ExecuteAsync("UPDATE nodes SET last_heartbeat_at = @at, version = @version, last_start_at = @startedAt, stopped = 0, " +
                      "last_connect_at = CASE WHEN @reconnected = 1 THEN @at ELSE last_connect_at END, " +
                      "cpu_utilization = @cpu, available_memory_mb = @available, jobs_running = @running, sent_bytes = @sent, " +
-                     "received_bytes = @received, ip_address = @ip, last_error = @lastError, credential_key_version = @credentialVersion WHERE id = @id", ct,
+                     "received_bytes = @received, ip_address = @ip, last_error = @lastError, credential_key_version = @credentialVersion, " +
+                     // A new one-off sync key makes anything sealed to the previous one useless.
+                     "sealed_credential = CASE WHEN sync_public_key = @syncKey THEN sealed_credential ELSE NULL END, sync_public_key = @syncKey " +
+                     "WHERE id = @id", ct,
             ("id", h.NodeId.ToString()), ("at", h.At.ToUnixTimeMilliseconds()), ("version", h.Version),
             ("startedAt", h.StartedAt.ToUnixTimeMilliseconds()), ("reconnected", h.Reconnected ? 1 : 0), ("cpu", h.CpuUtilization),
             ("available", h.AvailableMemoryMB), ("running", h.ConcurrentJobsRunning), ("sent", h.SentBytes),
-            ("received", h.ReceivedBytes), ("ip", h.IpAddress), ("lastError", h.LastError), ("credentialVersion", h.CredentialKeyVersion));
+            ("received", h.ReceivedBytes), ("ip", h.IpAddress), ("lastError", h.LastError), ("credentialVersion", h.CredentialKeyVersion), ("syncKey", h.SyncPublicKey));
 
     public Task MarkStoppedAsync(Guid nodeId, DateTimeOffset at, CancellationToken ct) =>
         ExecuteAsync("UPDATE nodes SET stopped = 1, last_stop_at = @at WHERE id = @id", ct,
@@ -175,6 +178,18 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         return rows.Count == 0 ? null : rows[0];
     }
 
+    public Task<IReadOnlyList<(Guid NodeId, string SyncPublicKey)>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct) =>
+        QueryAsync("SELECT id, sync_public_key FROM nodes WHERE runtime_id = @id AND sync_public_key IS NOT NULL AND sealed_credential IS NULL",
+            r => (Guid.Parse(r.GetString(0)), r.GetString(1)), ct, ("id", runtimeId.ToString()));
+
+    public async Task<bool> SetSealedCredentialAsync(Guid nodeId, string syncPublicKey, string envelope, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, "UPDATE nodes SET sealed_credential = @envelope WHERE id = @id AND sync_public_key = @syncKey",
+            [("id", nodeId.ToString()), ("syncKey", syncPublicKey), ("envelope", envelope)]);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct) =>
         QuerySingleAsync("SELECT factory, kind, name, properties, etag, created_at FROM resources WHERE factory = @factory AND kind = @kind AND name_key = @nameKey",
             ReadResource, ct, ("factory", factory), ("kind", kind), ("nameKey", name.ToUpperInvariant()));
@@ -218,7 +233,8 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         ("stopped", n.Stopped ? 1 : 0), ("limit", n.ConcurrentJobsLimit), ("max", n.MaxConcurrentJobs), ("cores", n.ProcessorCount),
         ("memory", n.TotalMemoryMB), ("os", n.OperatingSystem), ("cpu", n.CpuUtilization), ("available", n.AvailableMemoryMB),
         ("running", n.ConcurrentJobsRunning), ("sent", n.SentBytes), ("received", n.ReceivedBytes), ("ip", n.IpAddress),
-        ("lastError", n.LastError), ("status", n.RecordedStatus), ("credentialVersion", n.CredentialKeyVersion), ("nameKey", n.Name.ToUpperInvariant()),
+        ("lastError", n.LastError), ("status", n.RecordedStatus), ("credentialVersion", n.CredentialKeyVersion), ("syncKey", n.SyncPublicKey), ("sealed", n.SealedCredential),
+        ("nameKey", n.Name.ToUpperInvariant()),
     ];
 
     private static RuntimeRow ReadRuntime(DbDataReader r) => new(
@@ -232,7 +248,8 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         Convert.ToInt32(r.GetValue(12)), Convert.ToInt32(r.GetValue(13)), Convert.ToInt32(r.GetValue(14)), Convert.ToInt64(r.GetValue(15)),
         r.GetString(16), Convert.ToDouble(r.GetValue(17)), Convert.ToInt64(r.GetValue(18)), Convert.ToInt32(r.GetValue(19)),
         Convert.ToInt64(r.GetValue(20)), Convert.ToInt64(r.GetValue(21)), r.IsDBNull(22) ? null : r.GetString(22),
-        r.IsDBNull(23) ? null : r.GetString(23), r.GetString(24), Convert.ToInt32(r.GetValue(25)));
+        r.IsDBNull(23) ? null : r.GetString(23), r.GetString(24), Convert.ToInt32(r.GetValue(25)),
+        r.IsDBNull(26) ? null : r.GetString(26), r.IsDBNull(27) ? null : r.GetString(27));
 
     private static DateTimeOffset Time(DbDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(r.GetValue(i)));
     private static DateTimeOffset? NullableTime(DbDataReader r, int i) => r.IsDBNull(i) ? null : Time(r, i);

@@ -23,6 +23,7 @@ public sealed class ControlPlane
     public required NodeStatusMonitor Monitor { get; init; }
     public required HeartbeatReceiver Heartbeats { get; init; }
     public required FactoryResourceService Resources { get; init; }
+    public required CredentialSyncService CredentialSync { get; init; }
 
     public static async Task<ControlPlane> StartAsync(ServerOptions? options = null)
     {
@@ -43,6 +44,7 @@ public sealed class ControlPlane
             Runtimes = new IntegrationRuntimeService(store, keys, recorder, resources, options, time),
             Registration = new NodeRegistrationService(store, options, recorder, time),
             Heartbeats = heartbeats,
+            CredentialSync = new CredentialSyncService(store),
             Monitor = new NodeStatusMonitor(store, recorder, options, time, NullLogger<NodeStatusMonitor>.Instance),
         };
     }
@@ -53,12 +55,12 @@ public sealed class ControlPlane
         return (await Runtimes.ListAuthKeysAsync("default", name, default)).AuthKey1;
     }
 
-    public async Task HeartbeatAsync(Guid nodeId, string? lastError = null)
+    public async Task<HeartbeatResponse> HeartbeatAsync(Guid nodeId, string? lastError = null, int credentialVersion = 0, string? syncKey = null)
     {
         var node = (await Store.GetNodeAsync(nodeId, default))!;
         var now = Time.GetUtcNow();
-        await Heartbeats.ReceiveAsync(node, new HeartbeatRequest("0.1.0", NodeProtocol.Version, now, now, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError),
-            "127.0.0.1", default);
+        return await Heartbeats.ReceiveAsync(node, new HeartbeatRequest("0.1.0", NodeProtocol.Version, now, now, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError,
+            credentialVersion, syncKey), "127.0.0.1", default);
     }
 
     public Task<RegisterNodeResponse> RegisterAsync(string key, string? nodeName, ECDsa? nodeKey = null, ECDiffieHellman? credentialKey = null)

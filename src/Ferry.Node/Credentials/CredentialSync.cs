@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using Ferry.Contracts.Credentials;
+using Ferry.Contracts.Protocol;
+using Ferry.Node.Connection;
+using Ferry.Node.Identity;
+
+namespace Ferry.Node.Credentials;
+
+/// <summary>
+/// Credential sync between the nodes of a runtime, relayed by the server, which only ever carries sealed envelopes.
+/// A node without the runtime's credential key sends a one-off sync public key with its heartbeats (its private half
+/// lives only in memory); a node that holds the key is told who waits and seals the key to each waiting node's sync
+/// key; the waiting node opens it, checks it is the runtime's published key, and stores it encrypted at rest.
+/// No inbound port is opened for any of this.
+/// </summary>
+public sealed partial class CredentialSync(ServerClient server, CredentialStore credentials, ILogger logger)
+{
+    private ECDiffieHellman? _waitingKey;
+
+    /// <summary>The public half of this node's one-off sync key, made on first need.</summary>
+    public string WaitingKey()
+    {
+        _waitingKey ??= ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        return Convert.ToBase64String(_waitingKey.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>Acts on a heartbeat's answer; true when this node has just received the credential key.</summary>
+    public async Task<bool> HandleAsync(NodeIdentity identity, int heldVersion, HeartbeatResponse response, CancellationToken ct)
+    {
+        if (response.SealedCredential is { } envelope && _waitingKey is not null)
+            return Receive(identity, envelope, response);
+        if (response.CredentialSyncRequests is { Count: > 0 } requests && heldVersion > 0 && heldVersion == response.CredentialKeyVersion)
+            await HandOverAsync(identity, requests, ct);
+        return false;
+    }
+
+    private bool Receive(NodeIdentity identity, string envelope, HeartbeatResponse response)
+    {
+        byte[]? privateKey = null;
+        try
+        {
+            privateKey = CredentialEnvelope.Open(_waitingKey!, identity.RuntimeId, envelope);
+            using var key = ECDiffieHellman.Create();
+            key.ImportPkcs8PrivateKey(privateKey, out _);
+            // Only the key the runtime publishes is accepted, so no one can slip this node a key of their own.
+            if (Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()) != response.CredentialPublicKey)
+            {
+                LogSyncRefused(logger, "the key received is not the runtime's published credential key");
+                return false;
+            }
+            credentials.Save(identity.RuntimeId, response.CredentialKeyVersion, key);
+            _waitingKey?.Dispose();
+            _waitingKey = null;
+            LogReceived(logger, response.CredentialKeyVersion);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            LogSyncRefused(logger, e.Message);
+            return false;
+        }
+        finally
+        {
+            if (privateKey is not null)
+                CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
+
+    private async Task HandOverAsync(NodeIdentity identity, IReadOnlyList<CredentialSyncRequest> requests, CancellationToken ct)
+    {
+        var material = credentials.Load();
+        if (material is null)
+            return;
+        using var key = credentials.OpenPrivateKey(material);
+        var privateKey = key.ExportPkcs8PrivateKey();
+        try
+        {
+            foreach (var request in requests)
+            {
+                try
+                {
+                    var envelope = CredentialEnvelope.Seal(Convert.FromBase64String(request.SyncPublicKey), material.Version, identity.RuntimeId, privateKey);
+                    await server.SendSealedCredentialAsync(identity, new SealedCredentialRequest(request.NodeId, envelope), ct);
+                    LogHandedOver(logger, request.NodeId);
+                }
+                catch (Exception e) when (e is ServerProblemException or HttpRequestException or CryptographicException or FormatException)
+                {
+                    // The waiting node asks again with its next heartbeat; nothing is lost by trying later.
+                    LogHandOverFailed(logger, request.NodeId, e.Message);
+                }
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Received the runtime's credential key (version {Version}) from another node")]
+    private static partial void LogReceived(ILogger logger, int version);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Refused a credential key sealed for this node: {Reason}")]
+    private static partial void LogSyncRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Sealed the runtime's credential key for node {NodeId}")]
+    private static partial void LogHandedOver(ILogger logger, Guid nodeId);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Could not hand the credential key to node {NodeId}: {Reason}")]
+    private static partial void LogHandOverFailed(ILogger logger, Guid nodeId, string reason);
+}
