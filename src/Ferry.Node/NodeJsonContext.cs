@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Ferry.Node.Backup;
 using Ferry.Node.Credentials;
 using Ferry.Node.Identity;
 using Ferry.Node.Heartbeats;
@@ -13,4 +14,6 @@ namespace Ferry.Node;
 [JsonSerializable(typeof(NodeIdentity))]
 [JsonSerializable(typeof(NodeStatusReport))]
 [JsonSerializable(typeof(CredentialMaterial))]
+[JsonSerializable(typeof(BackupFile))]
+[JsonSerializable(typeof(BackupContent))]
 public sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ferry.Contracts.Keys;
 using Ferry.Node.Admin;
+using Ferry.Node.Backup;
 using Ferry.Node.Connection;
 using Ferry.Node.Credentials;
 using Ferry.Node.Heartbeats;
@@ -75,6 +76,8 @@ try
             return state == ConnectionState.Connected ? 0 : 1;
         }
         case "Status": return await StatusAsync();
+        case "GenerateBackupFile": return GenerateBackup(Argument(1, "the backup file's path"), Argument(2, "a password"));
+        case "ImportBackupFile": return await ImportBackupAsync(Argument(1, "the backup file's path"), Argument(2, "its password"));
         default:
             Console.Error.WriteLine($"dmgcmd: -{action.Long} is not available yet in Ferry.");
             return 3;
@@ -129,6 +132,59 @@ async Task<int> StatusAsync()
     Console.WriteLine($"Connection:      {(live is null ? ConnectionState.Stopped : live.State)}");
     Console.WriteLine($"Last heartbeat:  {Ago(last?.LastHeartbeat)}");
     Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
+    return 0;
+}
+
+int GenerateBackup(string path, string password)
+{
+    var identity = identities.Load() ?? throw new NodeSetupException("This node is not registered: there is nothing to back up.");
+    var credentials = new CredentialStore(dir, new SecretProtector(dir));
+    BackupCredential? credential = null;
+    if (credentials.Load() is { } material && material.RuntimeId == identity.RuntimeId)
+    {
+        using var key = credentials.OpenPrivateKey(material);
+        credential = new BackupCredential(material.RuntimeId, material.Version, Convert.ToBase64String(key.ExportPkcs8PrivateKey()));
+    }
+    var full = Path.GetFullPath(path);
+    if (File.Exists(full))
+        throw new NodeSetupException($"'{full}' already exists; choose another path or delete it first. Nothing was written.");
+    var bytes = NodeBackup.Create(identity, credential, password);
+    var temp = full + ".tmp";
+    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+    if (!OperatingSystem.IsWindows())
+        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    using (var stream = new FileStream(temp, options))
+    {
+        stream.Write(bytes);
+        stream.Flush(flushToDisk: true);
+    }
+    File.Move(temp, full);
+    Console.WriteLine($"Wrote a backup of {identity}{(credential is null ? " (no credential key held yet)" : $", with its {credential}")} to {full}.");
+    return 0;
+}
+
+async Task<int> ImportBackupAsync(string path, string password)
+{
+    var full = Path.GetFullPath(path);
+    if (!File.Exists(full))
+        throw new NodeSetupException($"There is no backup file at '{full}'.");
+    var content = NodeBackup.Open(File.ReadAllBytes(full), password);
+    if (identities.Load() is { } current && current.NodeId != content.Identity.NodeId)
+        throw new NodeSetupException($"This machine is registered as {current}; importing would replace it. Use a fresh --data-dir, " +
+                                     "or delete the other node on the server and this data dir's identity.json first. Nothing was changed.");
+    dir.Create();
+    identities.Save(content.Identity);
+    if (content.Credential is { } credential)
+    {
+        using var key = System.Security.Cryptography.ECDiffieHellman.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(credential.PrivateKey), out _);
+        new CredentialStore(dir, new SecretProtector(dir)).Save(credential.RuntimeId, credential.Version, key);
+    }
+    Console.WriteLine($"Restored {content.Identity}{(content.Credential is null ? "" : $" with its {content.Credential}")}.");
+    if (await admin.ReloadAsync(ct) is not null)
+        Console.WriteLine("The running node service picked up the restored identity.");
+    else
+        Console.WriteLine($"Start the node service: dmgcmd -Start{(dataDirArg is null ? "" : $" --data-dir \"{dir.Path}\"")}");
     return 0;
 }
 

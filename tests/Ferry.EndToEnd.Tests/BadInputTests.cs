@@ -147,13 +147,13 @@ public sealed class BadInputTests : IAsyncLifetime, IDisposable
     public async Task Dmgcmd_refuses_unknown_and_unbuilt_actions_with_non_zero_exits()
     {
         var unknown = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-Frobnicate");
-        var unbuilt = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-gbf", "/tmp/backup", "pw");
+        var unbuilt = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-era", "8060");
         var garbled = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-rn", "IR@ferry1@9999@abc");
 
         Assert.NotEqual(0, unknown.ExitCode);
         Assert.Contains("unknown action", unknown.Stderr, StringComparison.Ordinal);
         Assert.NotEqual(0, unbuilt.ExitCode);
-        Assert.Contains("-GenerateBackupFile is not available yet", unbuilt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("-EnableRemoteAccess is not available yet", unbuilt.Stderr, StringComparison.Ordinal);
         Assert.NotEqual(0, garbled.ExitCode);
         Assert.Contains("truncated", garbled.Stderr, StringComparison.Ordinal);
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Ferry.EndToEnd.Tests.Harness;
 
 namespace Ferry.EndToEnd.Tests;
@@ -121,6 +122,36 @@ public sealed class NodeLifecycleTests : IDisposable
                                       && e["cause"]!.GetValue<string>().StartsWith("heartbeat lost", StringComparison.Ordinal));
         Assert.Contains(history, e => e!["nodeName"]?.GetValue<string>() == "node-a" && e["status"]!.GetValue<string>() == "Online"
                                       && e["cause"]!.GetValue<string>().Contains("cannot reach the server", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_node_moved_to_a_new_host_from_a_backup_comes_back_as_itself_with_its_credential_key()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await server.FerryJsonAsync("ir", "create", "--name", "ir1");
+        var key = (await server.FerryJsonAsync("ir", "list-auth-key", "--name", "ir1"))["authKey1"]!.GetValue<string>();
+        string oldHost = _dirs.Sub("old-host"), newHost = _dirs.Sub("new-host"), backup = _dirs.Sub("node-a.backup");
+        Assert.Equal(0, (await Commands.DmgcmdAsync(oldHost, "-rn", key, "node-a")).ExitCode);
+        var oldNode = StartNode(oldHost);
+        await WaitForAsync(server, "ir1", "Online", ("node-a", "Online"), ("node-a", "Online"), TimeSpan.FromSeconds(30));
+
+        var generated = await Commands.DmgcmdAsync(oldHost, "-gbf", backup, "backup-password");
+        oldNode.KillHard();
+        var wrongPassword = await Commands.DmgcmdAsync(newHost, "-ibf", backup, "not-the-password");
+        var imported = await Commands.DmgcmdAsync(newHost, "-ImportBackupFile", backup, "backup-password");
+        StartNode(newHost);
+
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        Assert.NotEqual(0, wrongPassword.ExitCode);
+        Assert.Contains("password is wrong", wrongPassword.Stderr, StringComparison.Ordinal);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        await WaitForAsync(server, "ir1", "Online", ("node-a", "Online"), ("node-a", "Online"), TimeSpan.FromSeconds(30));
+        var status = await server.FerryJsonAsync("ir", "get-status", "--name", "ir1");
+        var node = status["properties"]!["typeProperties"]!["nodes"]!.AsArray().Single()!;
+        Assert.Equal("True", node["capabilities"]!["credentialInSync"]!.GetValue<string>());
+        Assert.Equal(
+            JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(oldHost, "credentials.json")))!["publicKey"]!.GetValue<string>(),
+            JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(newHost, "credentials.json")))!["publicKey"]!.GetValue<string>());
     }
 
     [Fact]
