@@ -75,4 +75,27 @@ public class CredentialSyncTests
         Assert.Equal(ErrorCodes.NodeNotFound, foreign.Code);
         Assert.Contains("version 2", wrongVersion.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sync_credentials_drops_a_stale_envelope_so_holders_seal_the_key_again()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var authKey = await cp.CreateSelfHostedAsync("ir1");
+        using var runtimeKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var syncKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var syncPublic = Convert.ToBase64String(syncKey.ExportSubjectPublicKeyInfo());
+        var a = await cp.RegisterAsync(authKey, "node-a", credentialKey: runtimeKey);
+        var b = await cp.RegisterAsync(authKey, "node-b");
+        await cp.HeartbeatAsync(a.NodeId, credentialVersion: 1);
+        await cp.HeartbeatAsync(b.NodeId, syncKey: syncPublic);
+        var holder = (await cp.Store.GetNodeAsync(a.NodeId, default))!;
+        await cp.CredentialSync.AcceptAsync(holder, new(b.NodeId, CredentialEnvelope.Seal(syncKey.ExportSubjectPublicKeyInfo(), 1, a.RuntimeId, [9])), default);
+        var servedOnce = await cp.HeartbeatAsync(a.NodeId, credentialVersion: 1);
+
+        await cp.Runtimes.SyncCredentialsAsync("default", "ir1", default);
+        var askedAgain = await cp.HeartbeatAsync(a.NodeId, credentialVersion: 1);
+
+        Assert.Null(servedOnce.CredentialSyncRequests);
+        Assert.Equal([b.NodeId], askedAgain.CredentialSyncRequests!.Select(r => r.NodeId));
+    }
 }

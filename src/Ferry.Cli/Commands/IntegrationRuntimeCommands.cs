@@ -63,7 +63,8 @@ public static class IntegrationRuntimeCommands
 
         ir.Subcommands.Add(Simple(g, "get-status", "Show the runtime's state and its nodes", name, HttpMethod.Post, "/getStatus"));
         ir.Subcommands.Add(Simple(g, "get-monitoring-data", "Show each node's load from its last heartbeat", name, HttpMethod.Post, "/monitoringData"));
-        ir.Subcommands.Add(Simple(g, "get-connection-info", "Show where nodes connect", name, HttpMethod.Post, "/getConnectionInfo"));
+        ir.Subcommands.Add(Simple(g, "get-connection-info", "Show where nodes connect and the runtime's credential key", name, HttpMethod.Post, "/getConnectionInfo"));
+        ir.Subcommands.Add(Simple(g, "sync-credentials", "Make nodes that lack the credential key get it sealed anew", name, HttpMethod.Post, "/syncCredentials"));
 
         var limit = new Option<int>("--limit") { Description = "How many of the latest changes to show", DefaultValueFactory = _ => 50 };
         var history = new Command("status-history", "Show the recorded status changes of the runtime and its nodes, with causes") { name, limit };

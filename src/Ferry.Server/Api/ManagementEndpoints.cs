@@ -42,6 +42,12 @@ public static class ManagementEndpoints
         runtimes.MapPost("{name}/monitoringData", async (string factory, string name, IntegrationRuntimeService s, CancellationToken ct) =>
             Results.Json(await s.GetMonitoringDataAsync(factory, name, ct), json.IntegrationRuntimeMonitoringData));
 
+        runtimes.MapPost("{name}/syncCredentials", async (string factory, string name, IntegrationRuntimeService s, CancellationToken ct) =>
+        {
+            await s.SyncCredentialsAsync(factory, name, ct);
+            return Results.Ok();
+        });
+
         runtimes.MapPost("{name}/getConnectionInfo", async (string factory, string name, IntegrationRuntimeService s, CancellationToken ct) =>
             Results.Json(await s.GetConnectionInfoAsync(factory, name, ct), json.IntegrationRuntimeConnectionInfo));
 

@@ -176,6 +176,16 @@ public sealed class IntegrationRuntimeService(
         return new(runtime.Name, new IntegrationRuntimeStatus(runtime.Type, factory, state, typeProperties));
     }
 
+    /// <summary>
+    /// ADF's syncCredentials: nodes heal by themselves, so this only makes every node that still waits get the key
+    /// sealed anew by the next holder's heartbeat (after a waiting node lost its one-off key, say).
+    /// </summary>
+    public async Task SyncCredentialsAsync(string factory, string name, CancellationToken ct)
+    {
+        var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "credentials to sync");
+        await store.ResetSealedCredentialsAsync(runtime.Id, ct);
+    }
+
     public async Task<IntegrationRuntimeMonitoringData> GetMonitoringDataAsync(string factory, string name, CancellationToken ct)
     {
         var runtime = RequireSelfHosted(await RequireRuntimeAsync(factory, name, ct), "node monitoring data");

@@ -50,6 +50,8 @@ public interface IFerryStore
     /// <summary>Nodes of the runtime waiting for the credential key: their one-off sync keys, where nothing is sealed for them yet.</summary>
     Task<IReadOnlyList<(Guid NodeId, string SyncPublicKey)>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct);
     /// <summary>Keeps an envelope sealed for the node, if the node still waits with that sync key; false otherwise.</summary>
+    /// <summary>Drops envelopes sealed for waiting nodes of the runtime, so that holders seal the key for them again; the count dropped.</summary>
+    Task<int> ResetSealedCredentialsAsync(Guid runtimeId, CancellationToken ct);
     Task<bool> SetSealedCredentialAsync(Guid nodeId, string syncPublicKey, string envelope, CancellationToken ct);
 
     Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct);

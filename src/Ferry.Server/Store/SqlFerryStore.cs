@@ -182,6 +182,14 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         QueryAsync("SELECT id, sync_public_key FROM nodes WHERE runtime_id = @id AND sync_public_key IS NOT NULL AND sealed_credential IS NULL",
             r => (Guid.Parse(r.GetString(0)), r.GetString(1)), ct, ("id", runtimeId.ToString()));
 
+    public async Task<int> ResetSealedCredentialsAsync(Guid runtimeId, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, "UPDATE nodes SET sealed_credential = NULL WHERE runtime_id = @id AND sealed_credential IS NOT NULL",
+            [("id", runtimeId.ToString())]);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<bool> SetSealedCredentialAsync(Guid nodeId, string syncPublicKey, string envelope, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct);
