@@ -148,17 +148,7 @@ int GenerateBackup(string path, string password)
     var full = Path.GetFullPath(path);
     if (File.Exists(full))
         throw new NodeSetupException($"'{full}' already exists; choose another path or delete it first. Nothing was written.");
-    var bytes = NodeBackup.Create(identity, credential, password);
-    var temp = full + ".tmp";
-    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-    if (!OperatingSystem.IsWindows())
-        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    using (var stream = new FileStream(temp, options))
-    {
-        stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
-    }
-    File.Move(temp, full);
+    OwnerOnlyFile.Write(full, NodeBackup.Create(identity, credential, password), overwrite: false);
     Console.WriteLine($"Wrote a backup of {identity}{(credential is null ? " (no credential key held yet)" : $", with its {credential}")} to {full}.");
     return 0;
 }

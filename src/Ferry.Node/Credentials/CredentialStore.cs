@@ -31,16 +31,7 @@ public sealed class CredentialStore(NodeDataDirectory dir, SecretProtector prote
         {
             var material = new CredentialMaterial(runtimeId, version, Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
                 Convert.ToBase64String(protector.Protect(privateKey)));
-            var temp = dir.CredentialsFile + ".tmp";
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(temp, options))
-            {
-                JsonSerializer.Serialize(stream, material, NodeJsonContext.Default.CredentialMaterial);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, dir.CredentialsFile, overwrite: true);
+            OwnerOnlyFile.Write(dir.CredentialsFile, JsonSerializer.SerializeToUtf8Bytes(material, NodeJsonContext.Default.CredentialMaterial));
         }
         finally
         {

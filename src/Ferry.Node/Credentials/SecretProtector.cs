@@ -45,14 +45,7 @@ public sealed class SecretProtector(NodeDataDirectory dir)
         if (!create)
             throw new CryptographicException($"The key protecting the credential material ({dir.ProtectorKeyFile}) is missing.");
         var key = RandomNumberGenerator.GetBytes(32);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(dir.ProtectorKeyFile, options))
-        {
-            stream.Write(key);
-            stream.Flush(flushToDisk: true);
-        }
+        OwnerOnlyFile.Write(dir.ProtectorKeyFile, key, overwrite: false);
         return key;
     }
 }

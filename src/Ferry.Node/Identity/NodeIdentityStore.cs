@@ -22,16 +22,7 @@ public sealed class NodeIdentityStore(NodeDataDirectory dir)
 
     public void Save(NodeIdentity identity)
     {
-        var temp = dir.IdentityFile + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options))
-        {
-            JsonSerializer.Serialize(stream, identity, NodeJsonContext.Default.NodeIdentity);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, dir.IdentityFile, overwrite: true);
+        OwnerOnlyFile.Write(dir.IdentityFile, JsonSerializer.SerializeToUtf8Bytes(identity, NodeJsonContext.Default.NodeIdentity));
         File.Delete(dir.RemovedIdentityFile);
     }
 

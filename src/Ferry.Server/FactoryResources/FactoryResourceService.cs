@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Contracts.Names;
@@ -43,7 +42,7 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
             await CheckDatasetAsync(factory, properties, ct);
 
         var existing = await store.GetResourceAsync(factory, kind, name, ct);
-        var row = new FactoryResourceRow(factory, kind, existing?.Name ?? name, properties.ToJsonString(), NewEtag(), existing?.CreatedAt ?? time.GetUtcNow());
+        var row = new FactoryResourceRow(factory, kind, existing?.Name ?? name, properties.ToJsonString(), Etag.New(), existing?.CreatedAt ?? time.GetUtcNow());
         await store.UpsertResourceAsync(row, ct);
         return (ToResource(row), existing is null);
     }
@@ -146,7 +145,6 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
     private static FactoryResource ToResource(FactoryResourceRow r) => new(
         $"/factories/{r.Factory}/{r.Kind}/{r.Name}", r.Name, $"Microsoft.DataFactory/factories/{r.Kind}", r.Etag, Parse(r));
 
-    private static string NewEtag() => "\"" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + "\"";
 
     private static string Noun(string kind) => kind == LinkedServices ? "linked service" : "dataset";
     private static string Capitalized(string kind) => kind == LinkedServices ? "Linked service" : "Dataset";

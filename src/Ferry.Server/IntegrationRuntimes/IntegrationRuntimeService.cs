@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Ferry.Contracts;
 using Ferry.Contracts.Keys;
@@ -47,14 +46,14 @@ public sealed class IntegrationRuntimeService(
             if (existing.Type != canonicalType)
                 throw FerryException.Conflict(ErrorCodes.RuntimeTypeChange,
                     $"Runtime '{existing.Name}' is {existing.Type}; its type cannot change to {canonicalType}. Delete it and create it again.");
-            var updated = existing with { PropertiesJson = json, Etag = NewEtag() };
+            var updated = existing with { PropertiesJson = json, Etag = Etag.New() };
             await store.UpdateRuntimeAsync(updated, ct);
             return (ToResource(updated), false);
         }
 
         var id = Guid.NewGuid();
         var selfHosted = canonicalType == IntegrationRuntimeType.SelfHosted;
-        var runtime = new RuntimeRow(id, factory, name, canonicalType, json, NewEtag(), time.GetUtcNow(), AutoUpdate: "On", UpdateDelayOffset: null,
+        var runtime = new RuntimeRow(id, factory, name, canonicalType, json, Etag.New(), time.GetUtcNow(), AutoUpdate: "On", UpdateDelayOffset: null,
             Key1Generation: 1, Key1Hash: selfHosted ? keys.HashOf(id, AuthKey.KeyName1, 1) : null,
             Key2Generation: 1, Key2Hash: selfHosted ? keys.HashOf(id, AuthKey.KeyName2, 1) : null,
             RecordedState: selfHosted ? RuntimeState.NeedRegistration : RuntimeState.Started);
@@ -108,7 +107,7 @@ public sealed class IntegrationRuntimeService(
             AutoUpdate = autoUpdate ?? runtime.AutoUpdate,
             UpdateDelayOffset = delay ?? runtime.UpdateDelayOffset,
             PropertiesJson = properties.ToJsonString(),
-            Etag = NewEtag(),
+            Etag = Etag.New(),
         };
         await store.UpdateRuntimeAsync(updated, ct);
         return ToResource(updated);
@@ -269,7 +268,6 @@ public sealed class IntegrationRuntimeService(
         $"/factories/{r.Factory}/integrationruntimes/{r.Name}", r.Name, IntegrationRuntimeResource.ResourceType, r.Etag,
         JsonNode.Parse(r.PropertiesJson)!.AsObject());
 
-    private static string NewEtag() => "\"" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + "\"";
 
     private async Task RequireFactoryAsync(string factory, CancellationToken ct)
     {
