@@ -155,6 +155,37 @@ public sealed class NodeLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_whose_credential_file_was_damaged_gets_the_key_again_from_another_node()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await server.FerryJsonAsync("ir", "create", "--name", "ir1");
+        var key = (await server.FerryJsonAsync("ir", "list-auth-key", "--name", "ir1"))["authKey1"]!.GetValue<string>();
+        string nodeA = _dirs.Sub("node-a"), nodeB = _dirs.Sub("node-b");
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeA, "-rn", key, "node-a")).ExitCode);
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeB, "-rn", key, "node-b")).ExitCode);
+        StartNode(nodeA);
+        var b = StartNode(nodeB);
+        await WaitForAsync(server, "ir1", "Online", ("node-a", "Online"), ("node-b", "Online"), TimeSpan.FromSeconds(30));
+
+        b.KillHard();
+        await File.WriteAllTextAsync(Path.Combine(nodeB, "credentials.json"), "{ damaged");
+        StartNode(nodeB);
+
+        await WaitForAsync(server, "ir1", "Online", ("node-a", "Online"), ("node-b", "Online"), TimeSpan.FromSeconds(30));
+        await Commands.EventuallyAsync(() => Task.FromResult((SafeRead(Path.Combine(nodeB, "credentials.json")).Contains("publicKey", StringComparison.Ordinal), "")),
+            TimeSpan.FromSeconds(10), "node-b wrote its credential key back");
+        var history = (await server.FerryJsonAsync("ir", "status-history", "--name", "ir1", "--limit", "100"))["value"]!.AsArray();
+        // Limited once when it joined, and once more while it was without its key after the damage.
+        Assert.True(history.Count(e => e!["nodeName"]?.GetValue<string>() == "node-b" && e["status"]!.GetValue<string>() == "Limited") >= 2,
+            string.Join("\n", history.Select(e => e!.ToJsonString())));
+    }
+
+    private static string SafeRead(string path)
+    {
+        try { return File.ReadAllText(path); } catch (IOException) { return ""; }
+    }
+
+    [Fact]
     public async Task A_second_node_on_the_same_data_dir_refuses_to_start_and_says_why()
     {
         var nodeDir = _dirs.Sub("node");

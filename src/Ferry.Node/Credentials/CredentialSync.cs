@@ -68,11 +68,22 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
 
     private async Task HandOverAsync(NodeIdentity identity, IReadOnlyList<CredentialSyncRequest> requests, CancellationToken ct)
     {
-        var material = credentials.Load();
-        if (material is null)
+        byte[] privateKey;
+        CredentialMaterial? material;
+        try
+        {
+            material = credentials.Load();
+            if (material is null)
+                return;
+            using var key = credentials.OpenPrivateKey(material);
+            privateKey = key.ExportPkcs8PrivateKey();
+        }
+        catch (Exception e) when (e is CryptographicException or Hosting.NodeSetupException or FormatException)
+        {
+            // Another node that holds the key will answer the waiting node instead.
+            LogHandOverFailed(logger, requests[0].NodeId, "this node cannot open its own credential key: " + e.Message);
             return;
-        using var key = credentials.OpenPrivateKey(material);
-        var privateKey = key.ExportPkcs8PrivateKey();
+        }
         try
         {
             foreach (var request in requests)

@@ -3,6 +3,7 @@ using Ferry.Contracts.Problems;
 using Ferry.Contracts.Protocol;
 using Ferry.Node.Connection;
 using Ferry.Node.Credentials;
+using Ferry.Node.Hosting;
 using Ferry.Node.Metrics;
 
 namespace Ferry.Node.Heartbeats;
@@ -46,7 +47,7 @@ public sealed partial class HeartbeatService(
             try
             {
                 var (total, available) = HostMetrics.Read();
-                var heldVersion = credentials.VersionFor(identity.RuntimeId);
+                var heldVersion = HeldCredentialVersion(identity.RuntimeId);
                 var syncKey = heldVersion == 0 ? _sync.WaitingKey() : null;
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
@@ -77,7 +78,29 @@ public sealed partial class HeartbeatService(
             {
                 wait = Failed(e.Message);
             }
+            catch (Exception e) when (e is NodeSetupException or System.Security.Cryptography.CryptographicException or IOException)
+            {
+                // A local file the node cannot read or write: say what is wrong and retry, rather than letting the service die.
+                wait = Failed($"local credential store: {e.Message}");
+            }
             await identities.WaitAsync(wait, time, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// The credential key version this node holds. A damaged credentials file counts as none: the node then shows
+    /// Limited and gets the key again from another node, which replaces the damaged file.
+    /// </summary>
+    private int HeldCredentialVersion(Guid runtimeId)
+    {
+        try
+        {
+            return credentials.VersionFor(runtimeId);
+        }
+        catch (NodeSetupException e)
+        {
+            LogCredentialsUnreadable(logger, e.Message);
+            return 0;
         }
     }
 
@@ -117,6 +140,9 @@ public sealed partial class HeartbeatService(
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "The server removed this node: {Message}")]
     private static partial void LogRemoved(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "The credential store is unreadable, getting the key again from another node: {Message}")]
+    private static partial void LogCredentialsUnreadable(ILogger logger, string message);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Could not tell the server this node is stopping: {Message}")]
     private static partial void LogGoodbyeFailed(ILogger logger, string message);
