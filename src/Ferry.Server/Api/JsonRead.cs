@@ -30,6 +30,28 @@ public static class JsonRead
         return node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : throw Invalid(path, $"must be a string, not {Kind(node)}");
     }
 
+    /// <summary>
+    /// Reads properties.type, refuses a type not in <paramref name="supported"/> with the list, and writes back the
+    /// canonical spelling (types are matched case-insensitively, as ADF does).
+    /// </summary>
+    public static string RequiredType(JsonObject properties, IEnumerable<string> supported, string noun, string errorCode)
+    {
+        var type = RequiredString(properties, "type", "properties.type");
+        var known = supported.ToList();
+        var canonical = known.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
+                        ?? throw FerryException.BadRequest(errorCode, $"{noun} type '{type}' is not supported; use one of: {string.Join(", ", known)}.");
+        properties["type"] = canonical;
+        return canonical;
+    }
+
+    /// <summary>A resource body may repeat its name; when it does, it must be the name in the URL.</summary>
+    public static void CheckBodyName(JsonObject body, string name)
+    {
+        if (body["name"] is { } bodyName && (bodyName.GetValueKind() != JsonValueKind.String
+            || !string.Equals(bodyName.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase)))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"name in the body must match the name in the URL ('{name}').");
+    }
+
     public static int RequiredInt(JsonObject parent, string property, string path)
     {
         var node = parent[property] ?? throw Invalid(path, "is required and must be an integer");

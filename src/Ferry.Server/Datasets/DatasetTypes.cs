@@ -25,7 +25,6 @@ public static class DatasetTypes
         }),
     };
 
-    public static string? Canonical(string type) => All.Keys.FirstOrDefault(k => string.Equals(k, type, StringComparison.OrdinalIgnoreCase));
 
     private static void FileServerLocation(PropertyRules p)
     {

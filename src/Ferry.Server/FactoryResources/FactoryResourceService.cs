@@ -23,12 +23,10 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 
     public async Task<(FactoryResource Resource, bool Created)> CreateOrUpdateAsync(string factory, string kind, string name, JsonObject body, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         if (ResourceName.ValidateObjectName(name, Noun(kind) + " name") is { } nameError)
             throw FerryException.BadRequest(ErrorCodes.InvalidName, nameError);
-        if (body["name"] is { } bodyName && (bodyName.GetValueKind() != JsonValueKind.String
-            || !string.Equals(bodyName.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase)))
-            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"name in the body must match the name in the URL ('{name}').");
+        JsonRead.CheckBodyName(body, name);
 
         var properties = JsonRead.RequiredObject(body, "properties", "properties");
         JsonRead.OptionalString(properties, "description", "properties.description");
@@ -49,7 +47,7 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 
     public async Task<FactoryResource> GetAsync(string factory, string kind, string name, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         return ToResource(await store.GetResourceAsync(factory, kind, name, ct)
                           ?? throw FerryException.NotFound(ErrorCodes.ResourceNotFound,
                               $"{Capitalized(kind)} '{name}' does not exist in factory '{factory}'. `ferry {CliNoun(kind)} list` shows the ones that do."));
@@ -57,13 +55,13 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 
     public async Task<ResourceList<FactoryResource>> ListAsync(string factory, string kind, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         return new((await store.ListResourcesAsync(factory, kind, ct)).Select(ToResource).ToList());
     }
 
     public async Task<bool> DeleteAsync(string factory, string kind, string name, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         if (kind == LinkedServices)
         {
             var users = (await store.ListResourcesAsync(factory, Datasets, ct))
@@ -84,11 +82,7 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 
     private async Task CheckLinkedServiceAsync(string factory, JsonObject properties, CancellationToken ct)
     {
-        var type = JsonRead.RequiredString(properties, "type", "properties.type");
-        var canonical = LinkedServiceTypes.Canonical(type)
-                        ?? throw FerryException.BadRequest(ErrorCodes.UnsupportedType,
-                            $"Linked service type '{type}' is not supported; use one of: {string.Join(", ", LinkedServiceTypes.Checks.Keys)}.");
-        properties["type"] = canonical;
+        var canonical = JsonRead.RequiredType(properties, LinkedServiceTypes.Checks.Keys, "Linked service", ErrorCodes.UnsupportedType);
         var typeProperties = JsonRead.RequiredObject(properties, "typeProperties", "properties.typeProperties");
 
         RuntimeRow? runtime = null;
@@ -106,11 +100,7 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 
     private async Task CheckDatasetAsync(string factory, JsonObject properties, CancellationToken ct)
     {
-        var type = JsonRead.RequiredString(properties, "type", "properties.type");
-        var canonical = DatasetTypes.Canonical(type)
-                        ?? throw FerryException.BadRequest(ErrorCodes.UnsupportedType,
-                            $"Dataset type '{type}' is not supported; use one of: {string.Join(", ", DatasetTypes.All.Keys)}.");
-        properties["type"] = canonical;
+        var canonical = JsonRead.RequiredType(properties, DatasetTypes.All.Keys, "Dataset", ErrorCodes.UnsupportedType);
         var datasetType = DatasetTypes.All[canonical];
         if (properties["schema"] is { } schema && schema is not JsonArray)
             throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "properties.schema must be an array.");
@@ -149,10 +139,4 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
     private static string Noun(string kind) => kind == LinkedServices ? "linked service" : "dataset";
     private static string Capitalized(string kind) => kind == LinkedServices ? "Linked service" : "Dataset";
     private static string CliNoun(string kind) => kind == LinkedServices ? "linked-service" : "dataset";
-
-    private async Task RequireFactoryAsync(string factory, CancellationToken ct)
-    {
-        if (!await store.FactoryExistsAsync(factory, ct))
-            throw FerryException.NotFound(ErrorCodes.FactoryNotFound, $"Factory '{factory}' does not exist. The server creates 'default' on first start.");
-    }
 }

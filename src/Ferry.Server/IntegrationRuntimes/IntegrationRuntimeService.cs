@@ -23,19 +23,13 @@ public sealed class IntegrationRuntimeService(
     public async Task<(IntegrationRuntimeResource Resource, bool Created)> CreateOrUpdateAsync(
         string factory, string name, JsonObject body, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         if (ResourceName.Validate(name, "integration runtime name") is { } nameError)
             throw FerryException.BadRequest(ErrorCodes.InvalidName, nameError);
-        if (body["name"] is { } bodyName && (bodyName.GetValueKind() != System.Text.Json.JsonValueKind.String
-            || !string.Equals(bodyName.GetValue<string>(), name, StringComparison.OrdinalIgnoreCase)))
-            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"name in the body must match the name in the URL ('{name}').");
+        JsonRead.CheckBodyName(body, name);
 
         var properties = JsonRead.RequiredObject(body, "properties", "properties");
-        var type = JsonRead.RequiredString(properties, "type", "properties.type");
-        var canonicalType = IntegrationRuntimeType.All.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
-            ?? throw FerryException.BadRequest(ErrorCodes.UnsupportedRuntimeType,
-                $"properties.type '{type}' is not supported; use one of: {string.Join(", ", IntegrationRuntimeType.All)}.");
-        properties["type"] = canonicalType;
+        var canonicalType = JsonRead.RequiredType(properties, IntegrationRuntimeType.All, "Integration runtime", ErrorCodes.UnsupportedRuntimeType);
         JsonRead.OptionalString(properties, "description", "properties.description");
         JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties");
 
@@ -67,7 +61,7 @@ public sealed class IntegrationRuntimeService(
 
     public async Task<ResourceList<IntegrationRuntimeResource>> ListAsync(string factory, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         return new((await store.ListRuntimesAsync(factory, ct)).Select(ToResource).ToList());
     }
 
@@ -115,7 +109,7 @@ public sealed class IntegrationRuntimeService(
 
     public async Task<bool> DeleteAsync(string factory, string name, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         var runtime = await store.GetRuntimeAsync(factory, name, ct);
         if (runtime is null)
             return false;
@@ -269,15 +263,9 @@ public sealed class IntegrationRuntimeService(
         JsonNode.Parse(r.PropertiesJson)!.AsObject());
 
 
-    private async Task RequireFactoryAsync(string factory, CancellationToken ct)
-    {
-        if (!await store.FactoryExistsAsync(factory, ct))
-            throw FerryException.NotFound(ErrorCodes.FactoryNotFound, $"Factory '{factory}' does not exist. The server creates 'default' on first start.");
-    }
-
     private async Task<RuntimeRow> RequireRuntimeAsync(string factory, string name, CancellationToken ct)
     {
-        await RequireFactoryAsync(factory, ct);
+        await store.RequireFactoryAsync(factory, ct);
         return await store.GetRuntimeAsync(factory, name, ct)
                ?? throw FerryException.NotFound(ErrorCodes.RuntimeNotFound,
                    $"Integration runtime '{name}' does not exist in factory '{factory}'. `ferry ir list` shows the ones that do.");

@@ -24,5 +24,4 @@ public static class LinkedServiceTypes
             .Bool("enableServerCertificateValidation").Secret("password").String("encryptedCredential"),
     };
 
-    public static string? Canonical(string type) => Checks.Keys.FirstOrDefault(k => string.Equals(k, type, StringComparison.OrdinalIgnoreCase));
 }
