@@ -19,6 +19,10 @@ start_postgres() {
   rm -rf "$pg_dir" && mkdir -p "$pg_dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; fi
   "${pg_run_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust >/dev/null
+  # The superuser the tests set up with needs no password; every other user must give one over TCP, so tests can
+  # prove that a wrong password is told apart from a right one.
+  printf '%s\n' "local all all trust" "host all postgres 127.0.0.1/32 trust" "host all all 127.0.0.1/32 scram-sha-256" \
+    "host all all ::1/128 scram-sha-256" > "$pg_dir/data/pg_hba.conf"
   "${pg_run_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
   trap stop_postgres EXIT

@@ -21,6 +21,8 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(StoppingRequest))]
 [JsonSerializable(typeof(SealedCredentialRequest))]
+[JsonSerializable(typeof(InteractiveRequest))]
+[JsonSerializable(typeof(InteractiveResponse))]
 [JsonSerializable(typeof(IntegrationRuntimeResource))]
 [JsonSerializable(typeof(ResourceList<IntegrationRuntimeResource>))]
 [JsonSerializable(typeof(IntegrationRuntimeStatusResponse))]
@@ -34,5 +36,6 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(FactoryResource))]
 [JsonSerializable(typeof(ResourceList<FactoryResource>))]
 [JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonNode))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class FerryJsonContext : JsonSerializerContext;

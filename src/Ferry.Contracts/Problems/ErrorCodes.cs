@@ -40,4 +40,22 @@ public static class ErrorCodes
     public const string ResourceInUse = "ResourceInUse";
     public const string SecretsNotSupportedYet = "SecretsNotSupportedYet";
     public const string CredentialKeyMissing = "CredentialKeyMissing";
+
+    // Interactive authoring: where the request could not go, and what the data store said. Each has its own fix.
+    public const string NoNodeAvailable = "NoNodeAvailable";
+    public const string InteractiveTimeout = "InteractiveTimeout";
+    public const string CredentialUnavailable = "CredentialUnavailable";
+    public const string NameNotResolved = "NameNotResolved";
+    public const string ConnectionRefused = "ConnectionRefused";
+    public const string ConnectionFailed = "ConnectionFailed";
+    public const string TlsFailed = "TlsFailed";
+    public const string AuthenticationFailed = "AuthenticationFailed";
+    public const string DatabaseNotFound = "DatabaseNotFound";
+    public const string TableNotFound = "TableNotFound";
+    public const string PathNotFound = "PathNotFound";
+    public const string PermissionDenied = "PermissionDenied";
+    public const string PathNotAllowed = "PathNotAllowed";
+    public const string LocalMachineAccessDisabled = "LocalMachineAccessDisabled";
+    public const string InvalidData = "InvalidData";
+    public const string DataStoreError = "DataStoreError";
 }

@@ -1,6 +1,10 @@
 namespace Ferry.Contracts.Protocol;
 
-/// <summary>What a node reports on every heartbeat. ConcurrentJobsLimit echoes the limit the server last set (0 before the first answer); CredentialKeyVersion is the runtime credential key the node holds (0: none).</summary>
+/// <summary>
+/// What a node reports on every heartbeat. ConcurrentJobsLimit echoes the limit the server last set (0 before the first
+/// answer); CredentialKeyVersion is the runtime credential key the node holds (0: none); RelayConnected is whether its
+/// relay WebSocket is open (null until its first attempt ended), with RelayError saying why not.
+/// </summary>
 public sealed record HeartbeatRequest(
     string Version,
     int ProtocolVersion,
@@ -16,12 +20,15 @@ public sealed record HeartbeatRequest(
     long ReceivedBytes,
     string? LastError,
     int CredentialKeyVersion = 0,
-    string? CredentialSyncPublicKey = null);
+    string? CredentialSyncPublicKey = null,
+    bool? RelayConnected = null,
+    string? RelayError = null);
 
 /// <summary>
 /// The server's answer: the settings it wants the node to use from now on, the runtime's credential key (version and
 /// public half), and for credential sync either the nodes this node should seal the key to, or the key sealed for it.
-/// The server only ever carries sealed envelopes.
+/// The server only ever carries sealed envelopes. RelayUrl is where the node opens its relay WebSocket; with
+/// SelfContainedInteractiveAuthoring the node takes interactive requests over its poll channel instead.
 /// </summary>
 public sealed record HeartbeatResponse(
     int HeartbeatIntervalSeconds,
@@ -30,7 +37,9 @@ public sealed record HeartbeatResponse(
     int CredentialKeyVersion = 0,
     string? CredentialPublicKey = null,
     IReadOnlyList<CredentialSyncRequest>? CredentialSyncRequests = null,
-    string? SealedCredential = null);
+    string? SealedCredential = null,
+    string? RelayUrl = null,
+    bool SelfContainedInteractiveAuthoring = false);
 
 /// <summary>A node of the same runtime that lacks the credential key, and the one-off key to seal it to.</summary>
 public sealed record CredentialSyncRequest(Guid NodeId, string SyncPublicKey);

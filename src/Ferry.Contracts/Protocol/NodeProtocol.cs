@@ -9,5 +9,10 @@ public static class NodeProtocol
     public const string HeartbeatPath = "/node/v1/heartbeat";
     public const string StoppingPath = "/node/v1/stopping";
     public const string SealedCredentialPath = "/node/v1/credentials/sealed";
+    /// <summary>The node's WebSocket for interactive requests (a GET upgraded, signed like every other call).</summary>
+    public const string RelayPath = "/node/v1/relay";
+    /// <summary>Self-contained interactive authoring: the node long-polls for interactive requests here instead of the relay.</summary>
+    public const string InteractivePollPath = "/node/v1/interactive/poll";
+    public const string InteractiveResultPath = "/node/v1/interactive/result";
     public const string AuthorizationScheme = "FerryNode";
 }

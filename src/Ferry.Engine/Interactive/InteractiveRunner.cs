@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
+using Ferry.Engine.Connectors.FileServer;
+using Ferry.Engine.Connectors.Http;
+using Ferry.Engine.Connectors.Postgres;
+using Ferry.Engine.Connectors.Sqlite;
+
+namespace Ferry.Engine.Interactive;
+
+/// <summary>
+/// Runs one interactive request (test connection, browse, schema, preview) against the data store its linked service
+/// names, on whichever host calls it: a node for a self-hosted runtime, the server for the managed one. Every failure
+/// comes back as a response with a code and a message; nothing escapes as an exception.
+/// </summary>
+public static class InteractiveRunner
+{
+    public const int DefaultPreviewRows = 10;
+    public const int MaxPreviewRows = 1000;
+
+    public static async Task<InteractiveResponse> RunAsync(InteractiveRequest request, EngineContext context, CancellationToken ct)
+    {
+        try
+        {
+            var result = await DispatchAsync(request, context, ct);
+            return new InteractiveResponse(request.Id, true, result);
+        }
+        catch (DataStoreException e)
+        {
+            return new InteractiveResponse(request.Id, false, ErrorCode: e.Code, Message: e.Message);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException
+                                       or FormatException or ArgumentException or System.Text.Json.JsonException)
+        {
+            return new InteractiveResponse(request.Id, false, ErrorCode: ErrorCodes.DataStoreError, Message: e.Message);
+        }
+    }
+
+    private static async Task<JsonNode> DispatchAsync(InteractiveRequest request, EngineContext context, CancellationToken ct)
+    {
+        var settings = LinkedServiceSettings.From(request.LinkedService, context);
+        var rows = Math.Clamp(request.Rows <= 0 ? DefaultPreviewRows : request.Rows, 1, MaxPreviewRows);
+        var dataset = request.Dataset;
+        switch (settings.Type.ToUpperInvariant())
+        {
+            case "POSTGRESQLV2":
+            {
+                var c = new PostgresConnector(settings, context);
+                return request.Operation switch
+                {
+                    InteractiveOperation.TestConnection => Message(await c.TestConnectionAsync(ct)),
+                    InteractiveOperation.Browse => await c.BrowseAsync(request.Path, ct),
+                    InteractiveOperation.GetSchema => await c.GetSchemaAsync(RequireDataset(dataset), ct),
+                    InteractiveOperation.Preview => await c.PreviewAsync(RequireDataset(dataset), rows, ct),
+                    _ => throw Unknown(request.Operation),
+                };
+            }
+            case "SQLITE":
+            {
+                var c = new SqliteConnector(settings, context);
+                return request.Operation switch
+                {
+                    InteractiveOperation.TestConnection => Message(await c.TestConnectionAsync(ct)),
+                    InteractiveOperation.Browse => await c.BrowseAsync(ct),
+                    InteractiveOperation.GetSchema => await c.GetSchemaAsync(RequireDataset(dataset), ct),
+                    InteractiveOperation.Preview => await c.PreviewAsync(RequireDataset(dataset), rows, ct),
+                    _ => throw Unknown(request.Operation),
+                };
+            }
+            case "FILESERVER":
+            {
+                var c = new FileServerConnector(settings, context);
+                return request.Operation switch
+                {
+                    InteractiveOperation.TestConnection => Message(await c.TestConnectionAsync(ct)),
+                    InteractiveOperation.Browse => await c.BrowseAsync(request.Path, ct),
+                    InteractiveOperation.GetSchema => await c.GetSchemaAsync(RequireDataset(dataset), ct),
+                    InteractiveOperation.Preview => await c.PreviewAsync(RequireDataset(dataset), rows, ct),
+                    _ => throw Unknown(request.Operation),
+                };
+            }
+            case "HTTPSERVER":
+                return request.Operation == InteractiveOperation.TestConnection
+                    ? Message(await new HttpConnector(settings, context).TestConnectionAsync(ct))
+                    : throw new DataStoreException(ErrorCodes.UnsupportedType, $"An HttpServer linked service supports test connection only, not {request.Operation}.");
+            default:
+                throw new DataStoreException(ErrorCodes.UnsupportedType, $"Linked service type '{settings.Type}' has no interactive operations.");
+        }
+    }
+
+    private static JsonObject Message(string message) => new() { ["message"] = message };
+
+    private static JsonObject RequireDataset(JsonObject? dataset) =>
+        dataset ?? throw new DataStoreException(ErrorCodes.InvalidProperty, "This operation needs a dataset.");
+
+    private static DataStoreException Unknown(string operation) =>
+        new(ErrorCodes.InvalidProperty, $"'{operation}' is not an interactive operation (testConnection, browse, getSchema, preview).");
+}
