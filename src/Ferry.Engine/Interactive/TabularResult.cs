@@ -54,6 +54,7 @@ public static class TabularResult
         byte[] bytes => Convert.ToBase64String(bytes),
         Guid g => g.ToString("D"),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        System.Collections.IEnumerable items => new JsonArray(items.Cast<object?>().Select(ToJson).ToArray()),
         _ => value.ToString(),
     };
 }
