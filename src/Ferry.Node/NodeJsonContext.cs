@@ -16,4 +16,5 @@ namespace Ferry.Node;
 [JsonSerializable(typeof(CredentialMaterial))]
 [JsonSerializable(typeof(BackupFile))]
 [JsonSerializable(typeof(BackupContent))]
+[JsonSerializable(typeof(Settings.NodeSettings))]
 public sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -63,7 +63,12 @@ using (dirLock)
     builder.Services.AddSingleton<CredentialStore>();
     builder.Services.AddSingleton(_ => ServerClient.CreateHttpClient());
     builder.Services.AddSingleton<ServerClient>();
+    builder.Services.AddSingleton<Ferry.Node.Settings.NodeSettingsStore>();
+    builder.Services.AddSingleton<Ferry.Node.Interactive.InteractiveLink>();
+    builder.Services.AddSingleton<Ferry.Node.Interactive.InteractiveHandler>();
     builder.Services.AddHostedService<HeartbeatService>();
+    builder.Services.AddHostedService<Ferry.Node.Interactive.RelayService>();
+    builder.Services.AddHostedService<Ferry.Node.Interactive.InteractivePoller>();
     builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
     WebApplication app;

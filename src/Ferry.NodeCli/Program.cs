@@ -76,6 +76,25 @@ try
             return state == ConnectionState.Connected ? 0 : 1;
         }
         case "Status": return await StatusAsync();
+        case "EnableLocalMachineAccess": return ChangeSettings(s => s with { LocalMachineAccess = true }, "Local machine access is on: linked services may connect to this machine itself.");
+        case "DisableLocalMachineAccess": return ChangeSettings(s => s with { LocalMachineAccess = false }, "Local machine access is off: connections to this machine itself are refused.");
+        case "EnableLocalFolderPathValidation": return ChangeSettings(s => s with { LocalFolderPathValidation = true }, "Local folder path validation is on: only allowed folders can be reached.");
+        case "DisableLocalFolderPathValidation": return ChangeSettings(s => s with { LocalFolderPathValidation = false }, "Local folder path validation is off: linked services may reach any path the service account can.");
+        case "AllowLocalFolder":
+        {
+            var folder = Path.GetFullPath(Argument(1, "a folder"));
+            if (!Directory.Exists(folder))
+                throw new NodeSetupException($"'{folder}' is not a folder on this machine; create it first. Nothing was changed.");
+            return ChangeSettings(s => s with { AllowedLocalFolders = s.Folders.Contains(folder) ? s.Folders : [.. s.Folders, folder] }, $"Allowed local folder '{folder}'.");
+        }
+        case "RemoveLocalFolder":
+        {
+            var folder = Path.GetFullPath(Argument(1, "a folder"));
+            return ChangeSettings(s => s.Folders.Contains(folder)
+                ? s with { AllowedLocalFolders = s.Folders.Where(f => f != folder).ToList() }
+                : throw new NodeSetupException($"'{folder}' is not an allowed folder ({(s.Folders.Count == 0 ? "none are" : string.Join(", ", s.Folders))}). Nothing was changed."),
+                $"'{folder}' is no longer allowed.");
+        }
         case "GenerateBackupFile": return GenerateBackup(Argument(1, "the backup file's path"), Argument(2, "a password"));
         case "ImportBackupFile": return await ImportBackupAsync(Argument(1, "the backup file's path"), Argument(2, "its password"));
         default:
@@ -131,7 +150,19 @@ async Task<int> StatusAsync()
     Console.WriteLine($"Service:         {(live is null ? "not running (start it with dmgcmd -Start)" : $"running (pid {live.ProcessId}, version {live.Version})")}");
     Console.WriteLine($"Connection:      {(live is null ? ConnectionState.Stopped : live.State)}");
     Console.WriteLine($"Last heartbeat:  {Ago(last?.LastHeartbeat)}");
+    var settings = new Ferry.Node.Settings.NodeSettingsStore(dir).Load();
+    Console.WriteLine($"Folder access:   {(settings.LocalFolderPathValidation ? settings.Folders.Count == 0 ? "validated; no folder allowed (dmgcmd -AllowLocalFolder \"<folder>\")" : "validated; allowed: " + string.Join(", ", settings.Folders) : "not validated (any path)")}");
+    Console.WriteLine($"Local machine:   {(settings.LocalMachineAccess ? "reachable (dmgcmd -dlma turns it off)" : "refused (dmgcmd -elma allows it)")}");
     Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
+    return 0;
+}
+
+int ChangeSettings(Func<Ferry.Node.Settings.NodeSettings, Ferry.Node.Settings.NodeSettings> change, string done)
+{
+    dir.Create();
+    var settings = new Ferry.Node.Settings.NodeSettingsStore(dir);
+    settings.Save(change(settings.Load()));
+    Console.WriteLine($"{done} The running node applies it to its next request.");
     return 0;
 }
 

@@ -63,6 +63,8 @@ builder.Services.AddSingleton<IntegrationRuntimeService>();
 builder.Services.AddSingleton<FactoryResourceService>();
 builder.Services.AddSingleton<LinkedServiceSecrets>();
 builder.Services.AddSingleton<CredentialSyncService>();
+builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveDispatcher>();
+builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveService>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 
 var app = builder.Build();
@@ -90,11 +92,13 @@ app.UseStatusCodePages(async context =>
         "query values against docs/api.md.");
 });
 app.UseMiddleware<ProblemWriter>();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/factories"), b => b.Use(next => adminToken.Guard(next)));
 app.MapGet("/health", () => Results.Text("ok"));
 ManagementEndpoints.Map(app);
 FactoryResourceEndpoints.Map(app);
 NodeGatewayEndpoints.Map(app);
+InteractiveEndpoints.Map(app);
 app.MapFallback((HttpContext c) => ProblemWriter.WriteAsync(c, 404, ErrorCodes.NotFound,
     $"There is no {c.Request.Method} {c.Request.Path} on this server. Runtimes live under /factories/{{factory}}/integrationRuntimes."));
 

@@ -41,6 +41,30 @@ public static class FactoryResourceCommands
             return null;
         }, ct));
         command.Subcommands.Add(delete);
+
+        // Interactive authoring: run on a node of the linked service's runtime, through the relay.
+        Command Interactive(string verb, string operation, string description, Option[] extra, Func<ParseResult, JsonObject?> body)
+        {
+            var sub = new Command(verb, description) { name };
+            foreach (var option in extra)
+                sub.Options.Add(option);
+            sub.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Post, PathOf(api, p.GetValue(name)) + "/" + operation, body(p), c), ct));
+            return sub;
+        }
+        command.Subcommands.Add(Interactive("test-connection", "testConnection", $"Test the {noun}'s connection from a node of its runtime", [], _ => null));
+        if (pathSegment == "linkedservices")
+        {
+            var path = new Option<string>("--path", "-p") { Description = "A folder under the linked service's root, or a database schema" };
+            command.Subcommands.Add(Interactive("browse", "browse", "List folders and files, or schemas and tables, as a node sees them", [path],
+                p => p.GetValue(path) is { } value ? new JsonObject { ["path"] = value } : null));
+        }
+        else
+        {
+            var rows = new Option<int>("--rows") { Description = "How many rows to preview (1..1000)", DefaultValueFactory = _ => 10 };
+            command.Subcommands.Add(Interactive("schema", "getSchema", "Show the dataset's columns and types, read on a node", [], _ => null));
+            command.Subcommands.Add(Interactive("preview", "preview", "Show the dataset's first rows, read on a node", [rows],
+                p => new JsonObject { ["rows"] = p.GetValue(rows) }));
+        }
         return command;
     }
 

@@ -24,6 +24,23 @@ public sealed class OutputWriter(TextWriter output, bool table)
         }
         if (node["value"] is JsonArray list)
             WriteTable(list.OfType<JsonObject>().ToList());
+        else if (node["rows"] is JsonArray rows && node["columns"] is JsonArray header)
+        {
+            var names = header.Select(c => c?["name"]?.GetValue<string>() ?? "?").ToList();
+            WriteTable(rows.OfType<JsonArray>().Select(r =>
+            {
+                var row = new JsonObject();
+                for (var i = 0; i < names.Count; i++)
+                    row[names[i]] = i < r.Count ? Scalar(r[i]) : "";
+                return row;
+            }).ToList());
+            if (node["truncated"]?.GetValue<bool>() == true)
+                output.WriteLine($"(first {rows.Count} rows)");
+        }
+        else if (node["columns"] is JsonArray columns)
+            WriteTable(columns.OfType<JsonObject>().ToList());
+        else if (node["items"] is JsonArray items)
+            WriteTable(items.OfType<JsonObject>().ToList());
         else if (node is JsonObject o && o["properties"]?["typeProperties"]?["nodes"] is JsonArray nodes)
         {
             output.WriteLine($"Runtime {o["name"]}: {o["properties"]?["state"]} ({o["properties"]?["type"]})");

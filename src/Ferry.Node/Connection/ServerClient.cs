@@ -38,6 +38,23 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
         SendAsync<SealedCredentialRequest, object>(identity.ServerUrl, NodeProtocol.SealedCredentialPath, request,
             FerryJsonContext.Default.SealedCredentialRequest, null, identity, ct);
 
+    /// <summary>Self-contained interactive authoring: waits (up to the server's poll time) for the next interactive request; null when none came.</summary>
+    public Task<InteractiveRequest?> PollInteractiveAsync(NodeIdentity identity, CancellationToken ct) =>
+        SendAsync(identity.ServerUrl, NodeProtocol.InteractivePollPath, new System.Text.Json.Nodes.JsonObject(), FerryJsonContext.Default.JsonObject,
+            FerryJsonContext.Default.InteractiveRequest, identity, ct);
+
+    public Task SendInteractiveResultAsync(NodeIdentity identity, InteractiveResponse response, CancellationToken ct) =>
+        SendAsync<InteractiveResponse, object>(identity.ServerUrl, NodeProtocol.InteractiveResultPath, response,
+            FerryJsonContext.Default.InteractiveResponse, null, identity, ct);
+
+    /// <summary>The Authorization header value for a call the node makes outside this client (the relay's WebSocket upgrade).</summary>
+    public string Sign(NodeIdentity identity, string method, string path, ReadOnlySpan<byte> body)
+    {
+        using var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(identity.PrivateKey), out _);
+        return NodeRequestSignature.Sign(key, identity.NodeId, method, path, time.GetUtcNow(), body).ToHeaderValue();
+    }
+
     public Task StoppingAsync(NodeIdentity identity, string reason, CancellationToken ct) =>
         SendAsync<StoppingRequest, object>(identity.ServerUrl, NodeProtocol.StoppingPath, new StoppingRequest(reason),
             FerryJsonContext.Default.StoppingRequest, null, identity, ct);
@@ -52,12 +69,7 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
             Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         if (identity is not null)
-        {
-            using var key = ECDsa.Create();
-            key.ImportPkcs8PrivateKey(Convert.FromBase64String(identity.PrivateKey), out _);
-            var signature = NodeRequestSignature.Sign(key, identity.NodeId, "POST", path, time.GetUtcNow(), bytes);
-            message.Headers.TryAddWithoutValidation("Authorization", signature.ToHeaderValue());
-        }
+            message.Headers.TryAddWithoutValidation("Authorization", Sign(identity, "POST", path, bytes));
 
         HttpResponseMessage response;
         try

@@ -20,7 +20,8 @@ namespace Ferry.Node.Heartbeats;
 /// On a graceful stop it tells the server, which shows it Offline at once.
 /// </summary>
 public sealed partial class HeartbeatService(
-    IdentityWatch identities, ServerClient server, CredentialStore credentials, NodeState state, TimeProvider time, ILogger<HeartbeatService> logger)
+    IdentityWatch identities, ServerClient server, CredentialStore credentials, NodeState state, Interactive.InteractiveLink link, TimeProvider time,
+    ILogger<HeartbeatService> logger)
     : BackgroundService
 {
     private readonly HostMetrics _metrics = new();
@@ -52,7 +53,8 @@ public sealed partial class HeartbeatService(
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
                     Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
-                    heldVersion, syncKey), stoppingToken);
+                    heldVersion, syncKey, link.RelayConnected, link.RelayError), stoppingToken);
+                link.Directed(response.RelayUrl, response.SelfContainedInteractiveAuthoring);
                 if (state.Current.State != ConnectionState.Connected)
                     LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);
                 state.Connected(time.GetUtcNow());

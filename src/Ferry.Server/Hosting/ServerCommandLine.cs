@@ -10,6 +10,8 @@ public static class ServerCommandLine
           --data-dir DIR               where the SQLite store, admin token and key secret live (default: a per-user folder)
           --urls URL[;URL]             where to listen (default: http://127.0.0.1:8080)
           --public-url URL             the URL nodes use to reach this server, written into keys (default: the first of --urls)
+          --relay-url URL              where nodes open their relay WebSocket (default: the public URL)
+          --interactive-timeout SEC    how long a node has to answer test connection, browse, schema, preview (default 60)
           --database CONNSTRING        a PostgreSQL connection string (default: SQLite in the data dir)
           --heartbeat-interval SEC     seconds between node heartbeats (default 10)
           --missed-heartbeats N        missed heartbeats before a node is Offline (default 3)
@@ -37,6 +39,8 @@ public static class ServerCommandLine
                 case "--urls": urls = Value(); break;
                 case "--public-url": options.PublicUrl = Value().TrimEnd('/'); break;
                 case "--database": options.Database = Value(); break;
+                case "--relay-url": options.RelayUrl = Value().TrimEnd('/'); break;
+                case "--interactive-timeout": options.InteractiveTimeoutSeconds = Int(); break;
                 case "--heartbeat-interval": options.HeartbeatIntervalSeconds = Int(); break;
                 case "--missed-heartbeats": options.MissedHeartbeats = Int(); break;
                 case "--max-nodes-per-runtime": options.MaxNodesPerRuntime = Int(); break;

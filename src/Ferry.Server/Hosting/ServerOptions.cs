@@ -15,6 +15,15 @@ public sealed class ServerOptions
     /// <summary>--public-url: the URL nodes use to reach this server, written into authentication keys. Default: the first of --urls.</summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>
+    /// --relay-url: the URL nodes open their relay WebSocket to, when it differs from the public URL (a separate
+    /// listener or load balancer for long-lived connections). Default: the public URL.
+    /// </summary>
+    public string? RelayUrl { get; set; }
+
+    /// <summary>--interactive-timeout: seconds a node has to answer an interactive request (60, Azure Relay's own deadline).</summary>
+    public int InteractiveTimeoutSeconds { get; set; } = 60;
+
     /// <summary>--heartbeat-interval: seconds between node heartbeats (10, as Kubernetes and Nomad).</summary>
     public int HeartbeatIntervalSeconds { get; set; } = 10;
 
@@ -47,6 +56,8 @@ public sealed class ServerOptions
         if (ClockLeewaySeconds is < 0 or > 3600) yield return "--clock-leeway must be between 0 and 3600 seconds.";
         if (SignatureLifetimeSeconds is < 10 or > 3600) yield return "--signature-lifetime must be between 10 and 3600 seconds.";
         if (MaxRequestBodyBytes is < 1024) yield return "--max-body-bytes must be at least 1024.";
+        if (RelayUrl is not null && !Uri.TryCreate(RelayUrl, UriKind.Absolute, out _)) yield return $"--relay-url '{RelayUrl}' is not an absolute URL.";
+        if (InteractiveTimeoutSeconds is < 1 or > 3600) yield return "--interactive-timeout must be between 1 and 3600 seconds.";
         if (PublicUrl is not null && !Uri.TryCreate(PublicUrl, UriKind.Absolute, out _)) yield return $"--public-url '{PublicUrl}' is not an absolute URL.";
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Contracts;
 using Ferry.Contracts.Keys;
@@ -31,7 +32,10 @@ public sealed class IntegrationRuntimeService(
         var properties = JsonRead.RequiredObject(body, "properties", "properties");
         var canonicalType = JsonRead.RequiredType(properties, IntegrationRuntimeType.All, "Integration runtime", ErrorCodes.UnsupportedRuntimeType);
         JsonRead.OptionalString(properties, "description", "properties.description");
-        JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties");
+        if (JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties") is { } typeProperties
+            && typeProperties["selfContainedInteractiveAuthoringEnabled"] is { } selfContained
+            && selfContained.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "properties.typeProperties.selfContainedInteractiveAuthoringEnabled must be true or false.");
 
         var json = properties.ToJsonString();
         var existing = await store.GetRuntimeAsync(factory, name, ct);
@@ -152,7 +156,7 @@ public sealed class IntegrationRuntimeService(
         var now = time.GetUtcNow();
         var credentialVersion = (await store.GetCredentialKeyAsync(runtime.Id, ct))?.Version ?? 0;
         var nodes = (await store.ListNodesAsync(runtime.Id, ct))
-            .Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion))).ToList();
+            .Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion, !runtime.SelfContainedInteractiveAuthoring))).ToList();
         var dispatcher = NodeStatusRules.ActiveDispatcher(nodes);
         var views = nodes.Select(n => ToNodeView(n.Node, n.Status, n.Node.Id == dispatcher, credentialVersion)).ToList();
         var lowestVersion = nodes.Select(n => n.Node.Version).OrderBy(ParseVersion).FirstOrDefault();
@@ -163,7 +167,7 @@ public sealed class IntegrationRuntimeService(
             AutoUpdate: runtime.AutoUpdate,
             UpdateDelayOffset: runtime.UpdateDelayOffset,
             VersionStatus: views.Count == 0 ? null : views.All(v => v.VersionStatus == "UpToDate") ? "UpToDate" : "UpdateAvailable",
-            ServiceUrls: [keys.PublicUrl],
+            ServiceUrls: ServiceUrls(),
             Links: []);
         var state = NodeStatusRules.Aggregate(nodes.Select(n => n.Status).ToList());
         return new(runtime.Name, new IntegrationRuntimeStatus(runtime.Type, factory, state, typeProperties));
@@ -205,8 +209,9 @@ public sealed class IntegrationRuntimeService(
         var (runtime, node) = await RequireNodeAsync(factory, name, nodeName, ct);
         var now = time.GetUtcNow();
         var credentialVersion = (await store.GetCredentialKeyAsync(runtime.Id, ct))?.Version ?? 0;
-        var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion)));
-        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter, credentialVersion), NodeStatusRules.ActiveDispatcher(all) == node.Id,
+        var relayRequired = !runtime.SelfContainedInteractiveAuthoring;
+        var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion, relayRequired)));
+        return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter, credentialVersion, relayRequired), NodeStatusRules.ActiveDispatcher(all) == node.Id,
             credentialVersion);
     }
 
@@ -254,7 +259,13 @@ public sealed class IntegrationRuntimeService(
             ["totalMemoryMB"] = n.TotalMemoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // ADF's name: does the node hold the runtime's current credential key (as its last heartbeat said)?
             ["credentialInSync"] = NodeStatusRules.CredentialInSync(n.CredentialKeyVersion, runtimeCredentialVersion) ? "True" : "False",
+            // ADF's name for the relay: is the node's interactive-authoring WebSocket open (as its last heartbeat said)?
+            ["serviceBusConnected"] = n.RelayConnected == false ? "False" : "True",
         });
+
+    /// <summary>Every endpoint a node must reach (the reference's "View Service URLs"), so firewall rules can be written from it.</summary>
+    private IReadOnlyList<string> ServiceUrls() =>
+        options.RelayUrl is { } relay && !string.Equals(relay, keys.PublicUrl, StringComparison.OrdinalIgnoreCase) ? [keys.PublicUrl, relay] : [keys.PublicUrl];
 
     private static Version ParseVersion(string? v) => Version.TryParse(v, out var parsed) ? parsed : new Version(0, 0);
 

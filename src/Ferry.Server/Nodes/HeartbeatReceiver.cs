@@ -22,21 +22,31 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
 
         var runtimeKey = await store.GetCredentialKeyAsync(node.RuntimeId, ct);
         var runtimeVersion = runtimeKey?.Version ?? 0;
+        var selfContained = (await store.GetRuntimeByIdAsync(node.RuntimeId, ct))?.SelfContainedInteractiveAuthoring ?? false;
         var inSync = NodeStatusRules.CredentialInSync(heartbeat.CredentialKeyVersion, runtimeVersion);
-        var target = inSync ? NodeStatus.Online : NodeStatus.Limited;
+        var relayOk = NodeStatusRules.RelayUsable(heartbeat.RelayConnected, relayRequired: !selfContained);
+        var target = inSync && relayOk ? NodeStatus.Online : NodeStatus.Limited;
         var wasUp = (node.RecordedStatus is NodeStatus.Online or NodeStatus.Limited) && !node.Stopped;
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
-            heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey), ct);
+            heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey,
+            heartbeat.RelayConnected, heartbeat.RelayError), ct);
         if (!wasUp || node.RecordedStatus != target)
         {
-            var cause = !wasUp
-                ? node.Stopped ? "node started" : node.RecordedStatus == NodeStatus.Initializing ? "first heartbeat" : "heartbeat resumed"
-                : inSync ? "credentials in sync" : "credentials out of sync";
+            var reasons = new List<string>();
+            if (!wasUp)
+                reasons.Add(node.Stopped ? "node started" : node.RecordedStatus == NodeStatus.Initializing ? "first heartbeat" : "heartbeat resumed");
             if (!inSync)
-                cause += $"; it holds credential key version {heartbeat.CredentialKeyVersion} of {runtimeVersion} and is getting it from another node";
+                reasons.Add($"credentials out of sync: it holds credential key version {heartbeat.CredentialKeyVersion} of {runtimeVersion} and is getting it from another node");
+            if (!relayOk)
+                reasons.Add($"relay disconnected ({heartbeat.RelayError ?? "no reason given"}): interactive authoring is unavailable until it reconnects, " +
+                            "or until selfContainedInteractiveAuthoringEnabled is set on the runtime");
+            if (wasUp && target == NodeStatus.Online)
+                reasons.Add(node.CredentialKeyVersion != heartbeat.CredentialKeyVersion ? "credentials in sync"
+                    : heartbeat.RelayConnected == false ? "relay no longer needed: self-contained interactive authoring is on" : "relay connected");
             if (heartbeat.LastError is { Length: > 0 } error)
-                cause += $"; while away the node saw: {error}";
+                reasons.Add($"while away the node saw: {error}");
+            var cause = string.Join("; ", reasons);
             await recorder.NodeChangedAsync(node, target, cause, ct);
         }
 
@@ -50,6 +60,6 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimeKey?.PublicKey,
-            requests is { Count: > 0 } ? requests : null, sealedForNode);
+            requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained);
     }
 }

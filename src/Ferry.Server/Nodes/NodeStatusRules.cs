@@ -12,9 +12,10 @@ public static class NodeStatusRules
     /// <summary>
     /// Offline when the node said it stopped, or when it has been silent for longer than the offline threshold
     /// (the reference's "offline means the heartbeat stopped"); Initializing between registration and the first
-    /// heartbeat; Limited while it heartbeats but lacks the runtime's current credential key; Online otherwise.
+    /// heartbeat; Limited while it heartbeats but lacks the runtime's current credential key, or while its relay is down
+    /// and the runtime needs the relay (self-contained interactive authoring off); Online otherwise.
     /// </summary>
-    public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter, int runtimeCredentialVersion = 0)
+    public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter, int runtimeCredentialVersion = 0, bool relayRequired = false)
     {
         if (node.Stopped)
             return NodeStatus.Offline;
@@ -22,8 +23,13 @@ public static class NodeStatusRules
             return now - node.RegisteredAt <= offlineAfter ? NodeStatus.Initializing : NodeStatus.Offline;
         if (now - last > offlineAfter)
             return NodeStatus.Offline;
-        return CredentialInSync(node.CredentialKeyVersion, runtimeCredentialVersion) ? NodeStatus.Online : NodeStatus.Limited;
+        return CredentialInSync(node.CredentialKeyVersion, runtimeCredentialVersion) && RelayUsable(node.RelayConnected, relayRequired)
+            ? NodeStatus.Online
+            : NodeStatus.Limited;
     }
+
+    /// <summary>The relay does not hold a node back when the runtime does not need it, or before the node has tried it.</summary>
+    public static bool RelayUsable(bool? relayConnected, bool relayRequired) => !relayRequired || relayConnected != false;
 
     /// <summary>A node is in sync when it holds the runtime's current credential key, or when the runtime has none yet.</summary>
     public static bool CredentialInSync(int nodeVersion, int runtimeVersion) => runtimeVersion == 0 || nodeVersion == runtimeVersion;

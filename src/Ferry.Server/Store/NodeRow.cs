@@ -29,7 +29,9 @@ public sealed record NodeRow(
     string RecordedStatus,
     int CredentialKeyVersion = 0,
     string? SyncPublicKey = null,
-    string? SealedCredential = null);
+    string? SealedCredential = null,
+    bool? RelayConnected = null,
+    string? RelayError = null);
 
 /// <summary>The figures a heartbeat brings, written in one statement.</summary>
 public sealed record HeartbeatUpdate(
@@ -46,7 +48,9 @@ public sealed record HeartbeatUpdate(
     string? IpAddress,
     string? LastError,
     int CredentialKeyVersion = 0,
-    string? SyncPublicKey = null);
+    string? SyncPublicKey = null,
+    bool? RelayConnected = null,
+    string? RelayError = null);
 
 /// <summary>A runtime that was deleted, remembered so its keys fail with "deleted" rather than "unknown".</summary>
 public sealed record DeletedRuntimeRow(Guid Id, string Factory, string Name, DateTimeOffset DeletedAt);

@@ -15,4 +15,10 @@ public sealed record RuntimeRow(
     string? Key1Hash,
     int Key2Generation,
     string? Key2Hash,
-    string RecordedState);
+    string RecordedState)
+{
+    /// <summary>ADF's typeProperties.selfContainedInteractiveAuthoringEnabled: interactive requests go over the nodes' poll channel, not the relay.</summary>
+    public bool SelfContainedInteractiveAuthoring =>
+        System.Text.Json.Nodes.JsonNode.Parse(PropertiesJson)?["typeProperties"]?["selfContainedInteractiveAuthoringEnabled"] is System.Text.Json.Nodes.JsonValue v
+        && v.TryGetValue<bool>(out var enabled) && enabled;
+}

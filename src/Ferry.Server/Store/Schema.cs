@@ -38,5 +38,10 @@ public static class Schema
             "ALTER TABLE nodes ADD COLUMN sync_public_key TEXT",
             "ALTER TABLE nodes ADD COLUMN sealed_credential TEXT",
         ],
+        [
+            // What the node said about its relay WebSocket: NULL until it tried, then 1 or 0 with the reason.
+            "ALTER TABLE nodes ADD COLUMN relay_connected INTEGER",
+            "ALTER TABLE nodes ADD COLUMN relay_error TEXT",
+        ],
     ];
 }
