@@ -13,11 +13,17 @@ public static class IntegrationRuntimeCommands
 
         var type = new Option<string>("--type") { Description = "SelfHosted (default) or Managed", DefaultValueFactory = _ => "SelfHosted" };
         var description = new Option<string?>("--description") { Description = "A description" };
-        var create = new Command("create", "Create or replace an integration runtime") { name, type, description };
+        var selfContained = new Option<bool?>("--self-contained-interactive-authoring")
+        {
+            Description = "true: interactive authoring (test connection, preview) goes over the nodes' ordinary channel, not the relay",
+        };
+        var create = new Command("create", "Create or replace an integration runtime") { name, type, description, selfContained };
         create.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
         {
             var properties = new JsonObject { ["type"] = p.GetValue(type) };
             if (p.GetValue(description) is { } d) properties["description"] = d;
+            if (p.GetValue(selfContained) is { } enabled)
+                properties["typeProperties"] = new JsonObject { ["selfContainedInteractiveAuthoringEnabled"] = enabled };
             return api.SendAsync(HttpMethod.Put, api.RuntimePath(p.GetValue(name)), new JsonObject { ["properties"] = properties }, c);
         }, ct));
         ir.Subcommands.Add(create);

@@ -27,9 +27,11 @@ public sealed class FerryServer : IDisposable
     public string Token => File.ReadAllText(Path.Combine(DataDir, "admin-token")).Trim();
     public string Output => _process?.Output ?? "";
 
-    public static async Task<FerryServer> StartAsync(string dataDir, params string[] extraArgs)
+    public static Task<FerryServer> StartAsync(string dataDir, params string[] extraArgs) => StartAsync(dataDir, FreePort(), extraArgs);
+
+    public static async Task<FerryServer> StartAsync(string dataDir, int port, params string[] extraArgs)
     {
-        var server = new FerryServer(dataDir, FreePort(), extraArgs);
+        var server = new FerryServer(dataDir, port, extraArgs);
         await server.StartAgainAsync();
         return server;
     }
