@@ -63,6 +63,7 @@ builder.Services.AddSingleton<IntegrationRuntimeService>();
 builder.Services.AddSingleton<FactoryResourceService>();
 builder.Services.AddSingleton<LinkedServiceSecrets>();
 builder.Services.AddSingleton<CredentialSyncService>();
+builder.Services.AddSingleton<CredentialRotationService>();
 builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveDispatcher>();
 builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveService>();
 builder.Services.AddHostedService<NodeStatusMonitor>();

@@ -11,8 +11,14 @@ namespace Ferry.EndToEnd.Tests;
 /// </summary>
 public sealed class InteractiveAuthoringTests : IDisposable
 {
-    private readonly TempDir _dirs = new();
-    private readonly List<RunningProcess> _nodes = [];
+    private readonly TempDir _dirs;
+    private readonly NodeFleet _nodes;
+
+    public InteractiveAuthoringTests()
+    {
+        _dirs = new TempDir();
+        _nodes = new NodeFleet(_dirs);
+    }
 
     [Fact]
     public async Task A_postgres_password_reaches_only_the_node_and_test_connection_tells_right_from_wrong()
@@ -31,7 +37,7 @@ public sealed class InteractiveAuthoringTests : IDisposable
                 $"GRANT USAGE ON SCHEMA sales TO {user}", $"GRANT SELECT ON sales.orders TO {user}");
 
             using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
-            var nodeDir = await StartNodeAsync(server, "pg-ir", "node-a");
+            var nodeDir = await _nodes.StartAsync(server, "pg-ir", "node-a");
             await server.FerryJsonAsync("linked-service", "create", "--name", "sales-db", "--file", Write("pg.json", LinkedService(admin, database, user, password)));
             await server.FerryJsonAsync("linked-service", "create", "--name", "sales-db-wrong", "--file", Write("pg-wrong.json", LinkedService(admin, database, user, "not-the-password")));
             await server.FerryJsonAsync("dataset", "create", "--name", "orders", "--file", Write("orders.json", """
@@ -68,7 +74,7 @@ public sealed class InteractiveAuthoringTests : IDisposable
             Assert.Contains("scone", table.Stdout, StringComparison.Ordinal);
 
             // The password is in none of the server's database files, its log, the node's files or the node's log.
-            var everything = new StringBuilder(server.Output).Append(string.Join('\n', _nodes.Select(n => n.Output)));
+            var everything = new StringBuilder(server.Output).Append(_nodes.Output);
             foreach (var file in Directory.EnumerateFiles(server.DataDir, "*", SearchOption.AllDirectories).Concat(Directory.EnumerateFiles(nodeDir, "*", SearchOption.AllDirectories)))
             {
                 // The admin socket and the instance lock hold no content (the lock is held exclusively by the running node).
@@ -104,7 +110,7 @@ public sealed class InteractiveAuthoringTests : IDisposable
         }
 
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
-        var nodeDir = await StartNodeAsync(server, "files-ir", "node-a");
+        var nodeDir = await _nodes.StartAsync(server, "files-ir", "node-a");
         await server.FerryJsonAsync("linked-service", "create", "--name", "share", "--file", Write("share.json", $$"""
             {"properties": {"type": "FileServer", "connectVia": {"referenceName": "files-ir", "type": "IntegrationRuntimeReference"},
               "typeProperties": {"host": "{{data}}"} } }
@@ -163,7 +169,7 @@ public sealed class InteractiveAuthoringTests : IDisposable
         using var relayPath = new TcpForwarder(serverPort);
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"), serverPort, "--relay-url", $"http://127.0.0.1:{relayPath.Port}");
         var data = Directory.CreateDirectory(_dirs.Sub("data")).FullName;
-        var nodeDir = await StartNodeAsync(server, "relay-ir", "node-a");
+        var nodeDir = await _nodes.StartAsync(server, "relay-ir", "node-a");
         Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-alf", data)).ExitCode);
         await server.FerryJsonAsync("linked-service", "create", "--name", "share", "--file", Write("share.json", $$"""
             {"properties": {"type": "FileServer", "connectVia": {"referenceName": "relay-ir", "type": "IntegrationRuntimeReference"},
@@ -209,22 +215,6 @@ public sealed class InteractiveAuthoringTests : IDisposable
         }, TimeSpan.FromSeconds(30), "the runtime Online again: the relay is no longer needed");
     }
 
-    private async Task<string> StartNodeAsync(FerryServer server, string runtime, string nodeName)
-    {
-        await server.FerryJsonAsync("ir", "create", "--name", runtime);
-        var key = (await server.FerryJsonAsync("ir", "list-auth-key", "--name", runtime))["authKey1"]!.GetValue<string>();
-        var nodeDir = _dirs.Sub(nodeName);
-        var registered = await Commands.DmgcmdAsync(nodeDir, "-rn", key, nodeName);
-        Assert.True(registered.ExitCode == 0, registered.ToString());
-        _nodes.Add(RunningProcess.Start(Binaries.NodeDll, ["--data-dir", nodeDir]));
-        await Commands.EventuallyAsync(async () =>
-        {
-            var s = await server.StatusAsync(runtime);
-            return (s.State == "Online", FerryServer.Describe(s));
-        }, TimeSpan.FromSeconds(30), $"runtime {runtime} Online");
-        return nodeDir;
-    }
-
     private static string LinkedService(NpgsqlConnectionStringBuilder admin, string database, string user, string password) => $$"""
         {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "pg-ir", "type": "IntegrationRuntimeReference"},
           "typeProperties": {"server": "{{admin.Host}}", "port": {{admin.Port}}, "database": "{{database}}", "username": "{{user}}", "sslMode": "disable",
@@ -261,8 +251,7 @@ public sealed class InteractiveAuthoringTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var node in _nodes)
-            node.Dispose();
+        _nodes.Dispose();
         _dirs.Dispose();
     }
 }

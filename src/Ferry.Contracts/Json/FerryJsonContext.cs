@@ -21,6 +21,7 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(StoppingRequest))]
 [JsonSerializable(typeof(SealedCredentialRequest))]
+[JsonSerializable(typeof(CredentialRotationRequest))]
 [JsonSerializable(typeof(InteractiveRequest))]
 [JsonSerializable(typeof(InteractiveResponse))]
 [JsonSerializable(typeof(IntegrationRuntimeResource))]

@@ -39,7 +39,23 @@ public sealed record HeartbeatResponse(
     IReadOnlyList<CredentialSyncRequest>? CredentialSyncRequests = null,
     string? SealedCredential = null,
     string? RelayUrl = null,
-    bool SelfContainedInteractiveAuthoring = false);
+    bool SelfContainedInteractiveAuthoring = false,
+    CredentialRotation? CredentialRotation = null);
+
+/// <summary>
+/// The server asks a node that holds the runtime's credential key to rotate it (a node was removed): make a new key
+/// of <see cref="NewVersion"/>, re-seal every stored secret of the runtime to it, and send them back together.
+/// </summary>
+public sealed record CredentialRotation(int NewVersion, IReadOnlyList<StoredCredential> Credentials);
+
+/// <summary>One linked service's stored encryptedCredential.</summary>
+public sealed record StoredCredential(string Factory, string LinkedService, string Envelope);
+
+/// <summary>The rotated key's public half and every secret re-sealed to it; the server swaps them in one transaction.</summary>
+public sealed record CredentialRotationRequest(int FromVersion, int NewVersion, string NewPublicKey, IReadOnlyList<ResealedCredential> Resealed);
+
+/// <summary>A secret as it was stored (to detect a change meanwhile) and re-sealed to the new key.</summary>
+public sealed record ResealedCredential(string Factory, string LinkedService, string OldEnvelope, string NewEnvelope);
 
 /// <summary>A node of the same runtime that lacks the credential key, and the one-off key to seal it to.</summary>
 public sealed record CredentialSyncRequest(Guid NodeId, string SyncPublicKey);

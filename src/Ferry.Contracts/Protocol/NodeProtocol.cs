@@ -9,6 +9,7 @@ public static class NodeProtocol
     public const string HeartbeatPath = "/node/v1/heartbeat";
     public const string StoppingPath = "/node/v1/stopping";
     public const string SealedCredentialPath = "/node/v1/credentials/sealed";
+    public const string CredentialRotationPath = "/node/v1/credentials/rotate";
     /// <summary>The node's WebSocket for interactive requests (a GET upgraded, signed like every other call).</summary>
     public const string RelayPath = "/node/v1/relay";
     /// <summary>Self-contained interactive authoring: the node long-polls for interactive requests here instead of the relay.</summary>

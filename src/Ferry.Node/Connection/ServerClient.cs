@@ -38,6 +38,10 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
         SendAsync<SealedCredentialRequest, object>(identity.ServerUrl, NodeProtocol.SealedCredentialPath, request,
             FerryJsonContext.Default.SealedCredentialRequest, null, identity, ct);
 
+    public Task RotateCredentialKeyAsync(NodeIdentity identity, CredentialRotationRequest request, CancellationToken ct) =>
+        SendAsync<CredentialRotationRequest, object>(identity.ServerUrl, NodeProtocol.CredentialRotationPath, request,
+            FerryJsonContext.Default.CredentialRotationRequest, null, identity, ct);
+
     /// <summary>Self-contained interactive authoring: waits (up to the server's poll time) for the next interactive request; null when none came.</summary>
     public Task<InteractiveRequest?> PollInteractiveAsync(NodeIdentity identity, CancellationToken ct) =>
         SendAsync(identity.ServerUrl, NodeProtocol.InteractivePollPath, new System.Text.Json.Nodes.JsonObject(), FerryJsonContext.Default.JsonObject,

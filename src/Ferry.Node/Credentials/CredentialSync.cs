@@ -24,14 +24,77 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
         return Convert.ToBase64String(_waitingKey.ExportSubjectPublicKeyInfo());
     }
 
-    /// <summary>Acts on a heartbeat's answer; true when this node has just received the credential key.</summary>
+    /// <summary>Acts on a heartbeat's answer; true when this node's key changed and the server should hear of it at once.</summary>
     public async Task<bool> HandleAsync(NodeIdentity identity, int heldVersion, HeartbeatResponse response, CancellationToken ct)
     {
+        if (response.CredentialKeyVersion > heldVersion && credentials.PromotePending(response.CredentialKeyVersion, response.CredentialPublicKey))
+        {
+            LogRotated(logger, response.CredentialKeyVersion);
+            return true;
+        }
         if (response.SealedCredential is { } envelope && _waitingKey is not null)
             return Receive(identity, envelope, response);
-        if (response.CredentialSyncRequests is { Count: > 0 } requests && heldVersion > 0 && heldVersion == response.CredentialKeyVersion)
-            await HandOverAsync(identity, requests, ct);
+        if (heldVersion > 0 && heldVersion == response.CredentialKeyVersion)
+        {
+            if (response.CredentialRotation is { } rotation)
+                return await RotateAsync(identity, rotation, response.CredentialKeyVersion, ct);
+            if (response.CredentialSyncRequests is { Count: > 0 } requests)
+                await HandOverAsync(identity, requests, ct);
+        }
         return false;
+    }
+
+    /// <summary>
+    /// A node was removed: make the runtime's next key, re-seal every stored secret to it (each opened in memory only
+    /// for the moment of re-sealing), keep the new key aside, and hand everything to the server in one call.
+    /// </summary>
+    private async Task<bool> RotateAsync(NodeIdentity identity, CredentialRotation rotation, int currentVersion, CancellationToken ct)
+    {
+        var material = credentials.Load();
+        if (material is null || material.Version != currentVersion)
+            return false;
+        using var current = credentials.OpenPrivateKey(material);
+        using var next = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var nextPublic = next.ExportSubjectPublicKeyInfo();
+        var resealed = new List<ResealedCredential>();
+        foreach (var stored in rotation.Credentials)
+        {
+            byte[] plain;
+            try
+            {
+                plain = CredentialEnvelope.Open(current, identity.RuntimeId, stored.Envelope);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException)
+            {
+                LogRotationFailed(logger, $"the secret of linked service '{stored.LinkedService}' does not open with this node's key ({e.Message}); save it again");
+                return false;
+            }
+            try
+            {
+                resealed.Add(new ResealedCredential(stored.Factory, stored.LinkedService, stored.Envelope,
+                    CredentialEnvelope.Seal(nextPublic, rotation.NewVersion, identity.RuntimeId, plain)));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(plain);
+            }
+        }
+        credentials.SavePending(identity.RuntimeId, rotation.NewVersion, next);
+        try
+        {
+            await server.RotateCredentialKeyAsync(identity, new CredentialRotationRequest(currentVersion, rotation.NewVersion,
+                Convert.ToBase64String(nextPublic), resealed), ct);
+        }
+        catch (Exception e) when (e is ServerProblemException or HttpRequestException)
+        {
+            // Refused (another node rotated first, or a secret changed) or not delivered: the next heartbeat says which
+            // key won, and the one kept aside is promoted or dropped then.
+            LogRotationFailed(logger, e.Message);
+            return false;
+        }
+        credentials.PromotePending(rotation.NewVersion, Convert.ToBase64String(nextPublic));
+        LogRotated(logger, rotation.NewVersion);
+        return true;
     }
 
     private bool Receive(NodeIdentity identity, string envelope, HeartbeatResponse response)
@@ -106,6 +169,12 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
             CryptographicOperations.ZeroMemory(privateKey);
         }
     }
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Rotated the runtime's credential key to version {Version}")]
+    private static partial void LogRotated(ILogger logger, int version);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Warning, Message = "Credential key rotation not done yet: {Reason}")]
+    private static partial void LogRotationFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Received the runtime's credential key (version {Version}) from another node")]
     private static partial void LogReceived(ILogger logger, int version);

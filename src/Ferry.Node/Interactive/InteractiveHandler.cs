@@ -88,6 +88,6 @@ public sealed partial class InteractiveHandler(IdentityWatch identities, Credent
         }
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Interactive {Operation} on linked service {LinkedService} {Outcome} in {Milliseconds:F0} ms")]
+    [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Interactive {Operation} on linked service {LinkedService} {Outcome} in {Milliseconds:F0} ms")]
     private static partial void LogHandled(ILogger logger, string operation, string linkedService, string outcome, double milliseconds);
 }

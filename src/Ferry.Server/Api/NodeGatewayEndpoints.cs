@@ -39,6 +39,15 @@ public static class NodeGatewayEndpoints
             return Results.NoContent();
         });
 
+        app.MapPost(NodeProtocol.CredentialRotationPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth,
+            Credentials.CredentialRotationService rotation, CancellationToken ct) =>
+        {
+            var bytes = await body.ReadBytesAsync(context.Request, ct);
+            var node = await auth.AuthenticateAsync(context.Request, bytes, ct);
+            await rotation.AcceptAsync(node, RequestBody.Deserialize(bytes, json.CredentialRotationRequest), ct);
+            return Results.NoContent();
+        });
+
         app.MapPost(NodeProtocol.StoppingPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, IFerryStore store,
             StatusRecorder recorder, TimeProvider time, CancellationToken ct) =>
         {

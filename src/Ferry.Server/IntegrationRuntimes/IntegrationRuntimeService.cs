@@ -238,7 +238,13 @@ public sealed class IntegrationRuntimeService(
         if (node is null)
             return false;
         await store.DeleteNodeAsync(node.Id, ct);
-        await recorder.NodeRemovedAsync(node, "removed from the runtime", ct);
+        // What the removed node holds must open nothing from now on: a remaining node rotates the key and re-seals.
+        var hasKey = await store.GetCredentialKeyAsync(runtime.Id, ct) is not null;
+        if (hasKey)
+            await store.MarkCredentialRotationPendingAsync(runtime.Id, ct);
+        await recorder.NodeRemovedAsync(node, hasKey
+            ? "removed from the runtime; its credential key is retired: the next remaining node to heartbeat rotates it and re-seals every secret"
+            : "removed from the runtime", ct);
         return true;
     }
 

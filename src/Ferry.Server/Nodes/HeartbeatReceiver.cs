@@ -6,7 +6,8 @@ using Ferry.Server.Store;
 namespace Ferry.Server.Nodes;
 
 /// <summary>Takes an authenticated node's heartbeat: stores its figures and records the status change it brings, if any.</summary>
-public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder, ServerOptions options, TimeProvider time)
+public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder, Credentials.CredentialRotationService rotation, ServerOptions options,
+    TimeProvider time)
 {
     public async Task<HeartbeatResponse> ReceiveAsync(NodeRow node, HeartbeatRequest heartbeat, string? ipAddress, CancellationToken ct)
     {
@@ -60,6 +61,7 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimeKey?.PublicKey,
-            requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained);
+            requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
+            inSync ? await rotation.PendingForAsync(node with { CredentialKeyVersion = heartbeat.CredentialKeyVersion }, runtimeVersion, ct) : null);
     }
 }

@@ -49,10 +49,21 @@ public interface IFerryStore
 
     /// <summary>Nodes of the runtime waiting for the credential key: their one-off sync keys, where nothing is sealed for them yet.</summary>
     Task<IReadOnlyList<(Guid NodeId, string SyncPublicKey)>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct);
-    /// <summary>Keeps an envelope sealed for the node, if the node still waits with that sync key; false otherwise.</summary>
     /// <summary>Drops envelopes sealed for waiting nodes of the runtime, so that holders seal the key for them again; the count dropped.</summary>
     Task<int> ResetSealedCredentialsAsync(Guid runtimeId, CancellationToken ct);
+    /// <summary>Keeps an envelope sealed for the node, if the node still waits with that sync key; false otherwise.</summary>
     Task<bool> SetSealedCredentialAsync(Guid nodeId, string syncPublicKey, string envelope, CancellationToken ct);
+
+    /// <summary>Notes that the runtime's credential key must be rotated (a node was removed); nothing when it has no key.</summary>
+    Task MarkCredentialRotationPendingAsync(Guid runtimeId, CancellationToken ct);
+    Task<bool> IsCredentialRotationPendingAsync(Guid runtimeId, CancellationToken ct);
+    /// <summary>
+    /// In one transaction: the runtime's key moves from <paramref name="fromVersion"/> to the next version with
+    /// <paramref name="newPublicKey"/>, each linked service's encryptedCredential is swapped where it still holds the old
+    /// envelope, and envelopes sealed for waiting nodes are dropped. False, with nothing changed, when anything moved meanwhile.
+    /// </summary>
+    Task<bool> RotateCredentialKeyAsync(Guid runtimeId, int fromVersion, string newPublicKey, IReadOnlyList<Ferry.Contracts.Protocol.ResealedCredential> resealed,
+        string etag, CancellationToken ct);
 
     Task<FactoryResourceRow?> GetResourceAsync(string factory, string kind, string name, CancellationToken ct);
     Task<IReadOnlyList<FactoryResourceRow>> ListResourcesAsync(string factory, string kind, CancellationToken ct);

@@ -43,5 +43,9 @@ public static class Schema
             "ALTER TABLE nodes ADD COLUMN relay_connected INTEGER",
             "ALTER TABLE nodes ADD COLUMN relay_error TEXT",
         ],
+        [
+            // Set when a node is removed: a remaining node must rotate the credential key and re-seal every secret.
+            "ALTER TABLE runtimes ADD COLUMN credential_rotation_pending INTEGER NOT NULL DEFAULT 0",
+        ],
     ];
 }

@@ -24,6 +24,7 @@ public sealed class ControlPlane
     public required HeartbeatReceiver Heartbeats { get; init; }
     public required FactoryResourceService Resources { get; init; }
     public required CredentialSyncService CredentialSync { get; init; }
+    public required CredentialRotationService CredentialRotation { get; init; }
 
     public static async Task<ControlPlane> StartAsync(ServerOptions? options = null)
     {
@@ -32,7 +33,8 @@ public sealed class ControlPlane
         var store = await StoreFactory.SqliteAsync();
         await store.EnsureFactoryAsync("default", time.GetUtcNow(), default);
         var recorder = new StatusRecorder(store, options, time, NullLogger<StatusRecorder>.Instance);
-        var heartbeats = new HeartbeatReceiver(store, recorder, options, time);
+        var rotation = new CredentialRotationService(store, time);
+        var heartbeats = new HeartbeatReceiver(store, recorder, rotation, options, time);
         var resources = new FactoryResourceService(store, new LinkedServiceSecrets(store), time);
         var keys = new AuthKeyIssuer(RandomNumberGenerator.GetBytes(32), "http://127.0.0.1:9");
         return new ControlPlane
@@ -45,6 +47,7 @@ public sealed class ControlPlane
             Registration = new NodeRegistrationService(store, options, recorder, time),
             Heartbeats = heartbeats,
             CredentialSync = new CredentialSyncService(store),
+            CredentialRotation = rotation,
             Monitor = new NodeStatusMonitor(store, recorder, options, time, NullLogger<NodeStatusMonitor>.Instance),
         };
     }

@@ -1,0 +1,38 @@
+namespace Ferry.EndToEnd.Tests.Harness;
+
+/// <summary>Real ferry-node processes for one test: registered with dmgcmd as a user would, stopped when the test ends.</summary>
+public sealed class NodeFleet(TempDir dirs) : IDisposable
+{
+    private readonly List<RunningProcess> _processes = [];
+    private readonly Dictionary<string, RunningProcess> _byName = [];
+
+    public string Output => string.Join('\n', _processes.Select(p => p.Output));
+
+    /// <summary>Creates the runtime when asked, registers a node with its first key, starts it and waits until the node is up.</summary>
+    public async Task<string> StartAsync(FerryServer server, string runtime, string nodeName, bool createRuntime = true, string expectedState = "Online")
+    {
+        if (createRuntime)
+            await server.FerryJsonAsync("ir", "create", "--name", runtime);
+        var key = (await server.FerryJsonAsync("ir", "list-auth-key", "--name", runtime))["authKey1"]!.GetValue<string>();
+        var nodeDir = dirs.Sub(nodeName);
+        var registered = await Commands.DmgcmdAsync(nodeDir, "-rn", key, nodeName);
+        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var process = RunningProcess.Start(Binaries.NodeDll, ["--data-dir", nodeDir]);
+        _processes.Add(process);
+        _byName[nodeName] = process;
+        await Commands.EventuallyAsync(async () =>
+        {
+            var s = await server.StatusAsync(runtime);
+            return (s.Nodes.GetValueOrDefault(nodeName) == expectedState, FerryServer.Describe(s));
+        }, TimeSpan.FromSeconds(30), $"node {nodeName} {expectedState}");
+        return nodeDir;
+    }
+
+    public void Stop(string nodeName) => _byName[nodeName].Dispose();
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+            process.Dispose();
+    }
+}
