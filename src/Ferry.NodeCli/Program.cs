@@ -95,6 +95,17 @@ try
                 : throw new NodeSetupException($"'{folder}' is not an allowed folder ({(s.Folders.Count == 0 ? "none are" : string.Join(", ", s.Folders))}). Nothing was changed."),
                 $"'{folder}' is no longer allowed.");
         }
+        case "ApproveNode":
+        {
+            var fingerprint = Ferry.Contracts.Credentials.NodeFingerprint.Normalize(Argument(1, "the joining node's fingerprint (dmgcmd -Status on that node)"));
+            if (fingerprint.Length == 0)
+                throw new NodeSetupException("That is not a node fingerprint: 40 hex digits, as `dmgcmd -Status` shows it on the joining node (3F2A-91C0-...). Nothing was changed.");
+            return ChangeSettings(s => s with { ApprovedNodes = s.Approved.Contains(fingerprint) ? s.Approved : [.. s.Approved, fingerprint] },
+                $"Approved node {fingerprint}: this node hands it the credential key at its next heartbeat.");
+        }
+        case "EnableNodeApproval": return ChangeSettings(s => s with { NodeApprovalRequired = true }, "Node approval is on: the credential key goes only to nodes approved here.");
+        case "DisableNodeApproval": return ChangeSettings(s => s with { NodeApprovalRequired = false },
+            "Node approval is off here (the runtime may turn it on again): the credential key goes to any node that proves its identity.");
         case "GenerateBackupFile": return GenerateBackup(Argument(1, "the backup file's path"), Argument(2, "a password"));
         case "ImportBackupFile": return await ImportBackupAsync(Argument(1, "the backup file's path"), Argument(2, "its password"));
         default:
@@ -140,6 +151,7 @@ async Task<int> StatusAsync()
         Console.WriteLine($"Node:            {identity.NodeName}");
         Console.WriteLine($"Runtime:         {identity.Runtime} (factory {identity.Factory})");
         Console.WriteLine($"Server:          {identity.ServerUrl}");
+        Console.WriteLine($"Fingerprint:     {Ferry.Contracts.Credentials.NodeFingerprint.Of(identity.PublicKey())} (approve it on another node with dmgcmd -ApproveNode when the runtime requires it)");
     }
     else
     {
@@ -152,6 +164,7 @@ async Task<int> StatusAsync()
     Console.WriteLine($"Last heartbeat:  {Ago(last?.LastHeartbeat)}");
     var settings = new Ferry.Node.Settings.NodeSettingsStore(dir).Load();
     Console.WriteLine($"Folder access:   {(settings.LocalFolderPathValidation ? settings.Folders.Count == 0 ? "validated; no folder allowed (dmgcmd -AllowLocalFolder \"<folder>\")" : "validated; allowed: " + string.Join(", ", settings.Folders) : "not validated (any path)")}");
+    Console.WriteLine($"Node approval:   {(settings.NodeApprovalRequired ? settings.Approved.Count == 0 ? "required; none approved yet" : "required; approved: " + string.Join(", ", settings.Approved) : "not required")}");
     Console.WriteLine($"Local machine:   {(settings.LocalMachineAccess ? "reachable (dmgcmd -dlma turns it off)" : "refused (dmgcmd -elma allows it)")}");
     Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
     return 0;

@@ -77,6 +77,36 @@ public sealed class CredentialRotationTests : IDisposable
         }, TimeSpan.FromSeconds(30), "node-c opens the re-sealed secret");
     }
 
+    [Fact]
+    public async Task With_node_approval_required_a_joining_node_gets_the_key_only_after_an_existing_node_approves_its_fingerprint()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await server.FerryJsonAsync("ir", "create", "--name", "strict-ir", "--require-node-approval", "true");
+        var dirA = await _nodes.StartAsync(server, "strict-ir", "node-a", createRuntime: false);
+        var dirB = await _nodes.StartAsync(server, "strict-ir", "node-b", createRuntime: false, expectedState: "Limited");
+
+        // node-a refuses until approved, and says how to approve; the server's history says it too.
+        await Commands.EventuallyAsync(() => Task.FromResult((_nodes.OutputOf("node-a").Contains("dmgcmd -ApproveNode", StringComparison.Ordinal),
+            _nodes.OutputOf("node-a"))), TimeSpan.FromSeconds(30), "node-a refusing node-b until approved");
+        Assert.Equal("Limited", (await server.StatusAsync("strict-ir")).Nodes["node-b"]);
+        var statusB = await Commands.DmgcmdAsync(dirB, "-Status");
+        var fingerprint = statusB.Stdout.Split('\n').Single(l => l.StartsWith("Fingerprint:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Contains(fingerprint, (await server.FerryAsync("ir", "status-history", "--name", "strict-ir")).Stdout, StringComparison.Ordinal);
+        Assert.Contains("Node approval:   required", (await Commands.DmgcmdAsync(dirA, "-Status")).Stdout, StringComparison.Ordinal);
+
+        var approve = await Commands.DmgcmdAsync(dirA, "-ApproveNode", fingerprint.ToLowerInvariant());
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+
+        await Commands.EventuallyAsync(async () =>
+        {
+            var s = await server.StatusAsync("strict-ir");
+            return (s.State == "Online", FerryServer.Describe(s));
+        }, TimeSpan.FromSeconds(30), "node-b in sync after approval");
+        var wrong = await Commands.DmgcmdAsync(dirA, "-ApproveNode", "not-a-fingerprint");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("40 hex digits", wrong.Stderr, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _nodes.Dispose();

@@ -17,13 +17,22 @@ public static class IntegrationRuntimeCommands
         {
             Description = "true: interactive authoring (test connection, preview) goes over the nodes' ordinary channel, not the relay",
         };
-        var create = new Command("create", "Create or replace an integration runtime") { name, type, description, selfContained };
+        var approval = new Option<bool?>("--require-node-approval")
+        {
+            Description = "true: a joining node gets the credential key only after `dmgcmd -ApproveNode <fingerprint>` on a node that holds it",
+        };
+        var create = new Command("create", "Create or replace an integration runtime") { name, type, description, selfContained, approval };
         create.SetAction((p, ct) => g.RunAsync(p, (api, c) =>
         {
             var properties = new JsonObject { ["type"] = p.GetValue(type) };
             if (p.GetValue(description) is { } d) properties["description"] = d;
+            var typeProperties = new JsonObject();
             if (p.GetValue(selfContained) is { } enabled)
-                properties["typeProperties"] = new JsonObject { ["selfContainedInteractiveAuthoringEnabled"] = enabled };
+                typeProperties["selfContainedInteractiveAuthoringEnabled"] = enabled;
+            if (p.GetValue(approval) is { } required)
+                typeProperties["nodeApprovalRequired"] = required;
+            if (typeProperties.Count > 0)
+                properties["typeProperties"] = typeProperties;
             return api.SendAsync(HttpMethod.Put, api.RuntimePath(p.GetValue(name)), new JsonObject { ["properties"] = properties }, c);
         }, ct));
         ir.Subcommands.Add(create);

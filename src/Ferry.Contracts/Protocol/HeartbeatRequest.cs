@@ -22,7 +22,8 @@ public sealed record HeartbeatRequest(
     int CredentialKeyVersion = 0,
     string? CredentialSyncPublicKey = null,
     bool? RelayConnected = null,
-    string? RelayError = null);
+    string? RelayError = null,
+    string? CredentialSyncSignature = null);
 
 /// <summary>
 /// The server's answer: the settings it wants the node to use from now on, the runtime's credential key (version and
@@ -40,7 +41,8 @@ public sealed record HeartbeatResponse(
     string? SealedCredential = null,
     string? RelayUrl = null,
     bool SelfContainedInteractiveAuthoring = false,
-    CredentialRotation? CredentialRotation = null);
+    CredentialRotation? CredentialRotation = null,
+    bool NodeApprovalRequired = false);
 
 /// <summary>
 /// The server asks a node that holds the runtime's credential key to rotate it (a node was removed): make a new key
@@ -57,8 +59,11 @@ public sealed record CredentialRotationRequest(int FromVersion, int NewVersion, 
 /// <summary>A secret as it was stored (to detect a change meanwhile) and re-sealed to the new key.</summary>
 public sealed record ResealedCredential(string Factory, string LinkedService, string OldEnvelope, string NewEnvelope);
 
-/// <summary>A node of the same runtime that lacks the credential key, and the one-off key to seal it to.</summary>
-public sealed record CredentialSyncRequest(Guid NodeId, string SyncPublicKey);
+/// <summary>
+/// A node of the same runtime that lacks the credential key, the one-off key to seal it to, and what the holder checks
+/// before sealing: the node's identity public key and its signature over the sync key (<see cref="Credentials.CredentialSyncProof"/>).
+/// </summary>
+public sealed record CredentialSyncRequest(Guid NodeId, string SyncPublicKey, string? NodeName = null, string? NodePublicKey = null, string? SyncSignature = null);
 
 /// <summary>The runtime's credential key, sealed by a node that holds it to another node's one-off sync key.</summary>
 public sealed record SealedCredentialRequest(Guid ForNodeId, string Envelope);

@@ -13,20 +13,29 @@ namespace Ferry.Node.Credentials;
 /// key; the waiting node opens it, checks it is the runtime's published key, and stores it encrypted at rest.
 /// No inbound port is opened for any of this.
 /// </summary>
-public sealed partial class CredentialSync(ServerClient server, CredentialStore credentials, ILogger logger)
+public sealed partial class CredentialSync(ServerClient server, CredentialStore credentials, Settings.NodeSettingsStore settings, ILogger logger)
 {
     private ECDiffieHellman? _waitingKey;
+    private readonly HashSet<string> _toldToApprove = [];
 
-    /// <summary>The public half of this node's one-off sync key, made on first need.</summary>
-    public string WaitingKey()
+    /// <summary>The public half of this node's one-off sync key, made on first need, and this node's signature over it.</summary>
+    public (string Key, string Signature) WaitingKey(NodeIdentity identity)
     {
         _waitingKey ??= ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        return Convert.ToBase64String(_waitingKey.ExportSubjectPublicKeyInfo());
+        var key = Convert.ToBase64String(_waitingKey.ExportSubjectPublicKeyInfo());
+        using var identityKey = ECDsa.Create();
+        identityKey.ImportPkcs8PrivateKey(Convert.FromBase64String(identity.PrivateKey), out _);
+        return (key, CredentialSyncProof.Sign(identityKey, identity.RuntimeId, key));
     }
 
     /// <summary>Acts on a heartbeat's answer; true when this node's key changed and the server should hear of it at once.</summary>
     public async Task<bool> HandleAsync(NodeIdentity identity, int heldVersion, HeartbeatResponse response, CancellationToken ct)
     {
+        if (response.NodeApprovalRequired && !settings.Load().NodeApprovalRequired)
+        {
+            settings.Save(settings.Load() with { NodeApprovalRequired = true });
+            LogApprovalRequired(logger);
+        }
         if (response.CredentialKeyVersion > heldVersion && credentials.PromotePending(response.CredentialKeyVersion, response.CredentialPublicKey))
         {
             LogRotated(logger, response.CredentialKeyVersion);
@@ -149,8 +158,11 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
         }
         try
         {
+            var local = settings.Load();
             foreach (var request in requests)
             {
+                if (!MayHandOver(identity, request, local))
+                    continue;
                 try
                 {
                     var envelope = CredentialEnvelope.Seal(Convert.FromBase64String(request.SyncPublicKey), material.Version, identity.RuntimeId, privateKey);
@@ -169,6 +181,34 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
             CryptographicOperations.ZeroMemory(privateKey);
         }
     }
+
+    /// <summary>
+    /// The waiting node must prove the sync key is its own (signed with its identity key), and, where the runtime requires
+    /// approval, its fingerprint must have been approved on this node: the server alone can enrol no node.
+    /// </summary>
+    private bool MayHandOver(NodeIdentity identity, CredentialSyncRequest request, Settings.NodeSettings local)
+    {
+        var name = request.NodeName ?? request.NodeId.ToString();
+        if (request.NodePublicKey is null || !CredentialSyncProof.Verify(request.NodePublicKey, identity.RuntimeId, request.SyncPublicKey, request.SyncSignature))
+        {
+            LogHandOverFailed(logger, request.NodeId, $"node {name}'s sync key is not signed by its identity key; nothing sealed");
+            return false;
+        }
+        if (!local.NodeApprovalRequired)
+            return true;
+        var fingerprint = NodeFingerprint.Of(request.NodePublicKey);
+        if (local.Approved.Contains(fingerprint))
+            return true;
+        if (_toldToApprove.Add(fingerprint))
+            LogAwaitingApproval(logger, name, fingerprint);
+        return false;
+    }
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "Node {NodeName} waits for the credential key; approve it here if it is yours: dmgcmd -ApproveNode \"{Fingerprint}\"")]
+    private static partial void LogAwaitingApproval(ILogger logger, string nodeName, string fingerprint);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Information, Message = "The runtime requires node approval: from now on this node hands the credential key only to nodes approved here (dmgcmd -ApproveNode)")]
+    private static partial void LogApprovalRequired(ILogger logger);
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Rotated the runtime's credential key to version {Version}")]
     private static partial void LogRotated(ILogger logger, int version);

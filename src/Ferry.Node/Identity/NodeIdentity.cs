@@ -14,6 +14,14 @@ public sealed record NodeIdentity(
     string PrivateKey,
     DateTimeOffset RegisteredAt)
 {
+    /// <summary>The public half of the node's identity key (SubjectPublicKeyInfo, base64), as the server holds it.</summary>
+    public string PublicKey()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(PrivateKey), out _);
+        return Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
+    }
+
     /// <summary>The private key never appears in a printed record.</summary>
     public override string ToString() => $"node {NodeName} of {Factory}/{Runtime} at {ServerUrl}";
 }

@@ -32,10 +32,14 @@ public sealed class IntegrationRuntimeService(
         var properties = JsonRead.RequiredObject(body, "properties", "properties");
         var canonicalType = JsonRead.RequiredType(properties, IntegrationRuntimeType.All, "Integration runtime", ErrorCodes.UnsupportedRuntimeType);
         JsonRead.OptionalString(properties, "description", "properties.description");
-        if (JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties") is { } typeProperties
-            && typeProperties["selfContainedInteractiveAuthoringEnabled"] is { } selfContained
-            && selfContained.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
-            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "properties.typeProperties.selfContainedInteractiveAuthoringEnabled must be true or false.");
+        if (JsonRead.OptionalObject(properties, "typeProperties", "properties.typeProperties") is { } typeProperties)
+        {
+            foreach (var flag in new[] { "selfContainedInteractiveAuthoringEnabled", "nodeApprovalRequired" })
+            {
+                if (typeProperties[flag] is { } value && value.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"properties.typeProperties.{flag} must be true or false.");
+            }
+        }
 
         var json = properties.ToJsonString();
         var existing = await store.GetRuntimeAsync(factory, name, ct);

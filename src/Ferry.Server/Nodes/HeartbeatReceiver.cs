@@ -23,7 +23,9 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
 
         var runtimeKey = await store.GetCredentialKeyAsync(node.RuntimeId, ct);
         var runtimeVersion = runtimeKey?.Version ?? 0;
-        var selfContained = (await store.GetRuntimeByIdAsync(node.RuntimeId, ct))?.SelfContainedInteractiveAuthoring ?? false;
+        var runtime = await store.GetRuntimeByIdAsync(node.RuntimeId, ct);
+        var selfContained = runtime?.SelfContainedInteractiveAuthoring ?? false;
+        var approvalRequired = runtime?.NodeApprovalRequired ?? false;
         var inSync = NodeStatusRules.CredentialInSync(heartbeat.CredentialKeyVersion, runtimeVersion);
         var relayOk = NodeStatusRules.RelayUsable(heartbeat.RelayConnected, relayRequired: !selfContained);
         var target = inSync && relayOk ? NodeStatus.Online : NodeStatus.Limited;
@@ -31,14 +33,15 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
             heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey,
-            heartbeat.RelayConnected, heartbeat.RelayError), ct);
+            heartbeat.RelayConnected, heartbeat.RelayError, inSync ? null : heartbeat.CredentialSyncSignature), ct);
         if (!wasUp || node.RecordedStatus != target)
         {
             var reasons = new List<string>();
             if (!wasUp)
                 reasons.Add(node.Stopped ? "node started" : node.RecordedStatus == NodeStatus.Initializing ? "first heartbeat" : "heartbeat resumed");
             if (!inSync)
-                reasons.Add($"credentials out of sync: it holds credential key version {heartbeat.CredentialKeyVersion} of {runtimeVersion} and is getting it from another node");
+                reasons.Add($"credentials out of sync: it holds credential key version {heartbeat.CredentialKeyVersion} of {runtimeVersion} and is getting it from another node" +
+                            (approvalRequired ? $", once approved there: dmgcmd -ApproveNode \"{Ferry.Contracts.Credentials.NodeFingerprint.Of(node.PublicKey)}\" on a node that holds the key" : ""));
             if (!relayOk)
                 reasons.Add($"relay disconnected ({heartbeat.RelayError ?? "no reason given"}): interactive authoring is unavailable until it reconnects, " +
                             "or until selfContainedInteractiveAuthoringEnabled is set on the runtime");
@@ -56,12 +59,12 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         IReadOnlyList<CredentialSyncRequest>? requests = null;
         if (runtimeVersion > 0 && heartbeat.CredentialKeyVersion == runtimeVersion)
         {
-            requests = (await store.ListCredentialSyncRequestsAsync(node.RuntimeId, ct)).Where(r => r.NodeId != node.Id)
-                .Select(r => new CredentialSyncRequest(r.NodeId, r.SyncPublicKey)).ToList();
+            requests = (await store.ListCredentialSyncRequestsAsync(node.RuntimeId, ct)).Where(r => r.NodeId != node.Id).ToList();
         }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimeKey?.PublicKey,
             requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
-            inSync ? await rotation.PendingForAsync(node with { CredentialKeyVersion = heartbeat.CredentialKeyVersion }, runtimeVersion, ct) : null);
+            inSync ? await rotation.PendingForAsync(node with { CredentialKeyVersion = heartbeat.CredentialKeyVersion }, runtimeVersion, ct) : null,
+            approvalRequired);
     }
 }

@@ -48,7 +48,7 @@ public interface IFerryStore
     Task<(int Version, string PublicKey)?> GetCredentialKeyAsync(Guid runtimeId, CancellationToken ct);
 
     /// <summary>Nodes of the runtime waiting for the credential key: their one-off sync keys, where nothing is sealed for them yet.</summary>
-    Task<IReadOnlyList<(Guid NodeId, string SyncPublicKey)>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct);
+    Task<IReadOnlyList<Ferry.Contracts.Protocol.CredentialSyncRequest>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct);
     /// <summary>Drops envelopes sealed for waiting nodes of the runtime, so that holders seal the key for them again; the count dropped.</summary>
     Task<int> ResetSealedCredentialsAsync(Guid runtimeId, CancellationToken ct);
     /// <summary>Keeps an envelope sealed for the node, if the node still waits with that sync key; false otherwise.</summary>

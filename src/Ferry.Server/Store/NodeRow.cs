@@ -50,7 +50,8 @@ public sealed record HeartbeatUpdate(
     int CredentialKeyVersion = 0,
     string? SyncPublicKey = null,
     bool? RelayConnected = null,
-    string? RelayError = null);
+    string? RelayError = null,
+    string? SyncSignature = null);
 
 /// <summary>A runtime that was deleted, remembered so its keys fail with "deleted" rather than "unknown".</summary>
 public sealed record DeletedRuntimeRow(Guid Id, string Factory, string Name, DateTimeOffset DeletedAt);

@@ -18,7 +18,15 @@ public sealed record RuntimeRow(
     string RecordedState)
 {
     /// <summary>ADF's typeProperties.selfContainedInteractiveAuthoringEnabled: interactive requests go over the nodes' poll channel, not the relay.</summary>
-    public bool SelfContainedInteractiveAuthoring =>
-        System.Text.Json.Nodes.JsonNode.Parse(PropertiesJson)?["typeProperties"]?["selfContainedInteractiveAuthoringEnabled"] is System.Text.Json.Nodes.JsonValue v
+    public bool SelfContainedInteractiveAuthoring => TypePropertyIsTrue("selfContainedInteractiveAuthoringEnabled");
+
+    /// <summary>
+    /// Ferry's typeProperties.nodeApprovalRequired: a joining node gets the credential key only once its fingerprint was
+    /// approved on a node that holds it (dmgcmd -ApproveNode). Nodes remember it once seen, so the server cannot lift it.
+    /// </summary>
+    public bool NodeApprovalRequired => TypePropertyIsTrue("nodeApprovalRequired");
+
+    private bool TypePropertyIsTrue(string name) =>
+        System.Text.Json.Nodes.JsonNode.Parse(PropertiesJson)?["typeProperties"]?[name] is System.Text.Json.Nodes.JsonValue v
         && v.TryGetValue<bool>(out var enabled) && enabled;
 }

@@ -47,5 +47,9 @@ public static class Schema
             // Set when a node is removed: a remaining node must rotate the credential key and re-seal every secret.
             "ALTER TABLE runtimes ADD COLUMN credential_rotation_pending INTEGER NOT NULL DEFAULT 0",
         ],
+        [
+            // A waiting node's signature over its sync key, checked by the holder before it seals anything.
+            "ALTER TABLE nodes ADD COLUMN sync_signature TEXT",
+        ],
     ];
 }

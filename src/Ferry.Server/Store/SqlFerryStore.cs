@@ -128,12 +128,13 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
                      "received_bytes = @received, ip_address = @ip, last_error = @lastError, credential_key_version = @credentialVersion, " +
                      // A new one-off sync key makes anything sealed to the previous one useless.
                      "sealed_credential = CASE WHEN sync_public_key = @syncKey THEN sealed_credential ELSE NULL END, sync_public_key = @syncKey, " +
+                     "sync_signature = @syncSignature, " +
                      "relay_connected = @relayConnected, relay_error = @relayError WHERE id = @id", ct,
             ("id", h.NodeId.ToString()), ("at", h.At.ToUnixTimeMilliseconds()), ("version", h.Version),
             ("startedAt", h.StartedAt.ToUnixTimeMilliseconds()), ("reconnected", h.Reconnected ? 1 : 0), ("cpu", h.CpuUtilization),
             ("available", h.AvailableMemoryMB), ("running", h.ConcurrentJobsRunning), ("sent", h.SentBytes),
             ("received", h.ReceivedBytes), ("ip", h.IpAddress), ("lastError", h.LastError), ("credentialVersion", h.CredentialKeyVersion), ("syncKey", h.SyncPublicKey),
-            ("relayConnected", h.RelayConnected is { } relay ? relay ? 1 : 0 : null), ("relayError", h.RelayError));
+            ("relayConnected", h.RelayConnected is { } relay ? relay ? 1 : 0 : null), ("relayError", h.RelayError), ("syncSignature", h.SyncSignature));
 
     public Task MarkStoppedAsync(Guid nodeId, DateTimeOffset at, CancellationToken ct) =>
         ExecuteAsync("UPDATE nodes SET stopped = 1, last_stop_at = @at WHERE id = @id", ct,
@@ -180,9 +181,10 @@ public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public Task<IReadOnlyList<(Guid NodeId, string SyncPublicKey)>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct) =>
-        QueryAsync("SELECT id, sync_public_key FROM nodes WHERE runtime_id = @id AND sync_public_key IS NOT NULL AND sealed_credential IS NULL",
-            r => (Guid.Parse(r.GetString(0)), r.GetString(1)), ct, ("id", runtimeId.ToString()));
+    public Task<IReadOnlyList<Ferry.Contracts.Protocol.CredentialSyncRequest>> ListCredentialSyncRequestsAsync(Guid runtimeId, CancellationToken ct) =>
+        QueryAsync("SELECT id, sync_public_key, name, public_key, sync_signature FROM nodes WHERE runtime_id = @id AND sync_public_key IS NOT NULL AND sealed_credential IS NULL",
+            r => new Ferry.Contracts.Protocol.CredentialSyncRequest(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3),
+                r.IsDBNull(4) ? null : r.GetString(4)), ct, ("id", runtimeId.ToString()));
 
     public async Task<int> ResetSealedCredentialsAsync(Guid runtimeId, CancellationToken ct)
     {

@@ -28,6 +28,8 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
         return nodeDir;
     }
 
+    public string OutputOf(string nodeName) => _byName[nodeName].Output;
+
     public void Stop(string nodeName) => _byName[nodeName].Dispose();
 
     public void Dispose()
