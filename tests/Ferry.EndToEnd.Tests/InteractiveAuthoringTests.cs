@@ -56,6 +56,25 @@ public sealed class InteractiveAuthoringTests : IDisposable
             Assert.Contains(database, ok["message"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Equal("node-a", ok["executedBy"]!["node"]!.GetValue<string>());
 
+            // The same password kept in a secret store folder on the node, the way container secrets are mounted.
+            var secrets = Directory.CreateDirectory(_dirs.Sub("secrets")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(secrets, "sales-password"), password + "\n");
+            Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-AllowLocalFolder", secrets)).ExitCode);
+            await server.FerryJsonAsync("linked-service", "create", "--name", "vault", "--file", Write("vault.json", $$"""
+                {"properties": {"type": "SecretStore", "connectVia": {"referenceName": "pg-ir", "type": "IntegrationRuntimeReference"},
+                  "typeProperties": {"provider": "Files", "folder": "{{secrets}}"} } }
+                """));
+            var fromStore = LinkedService(admin, database, user, password).Replace(
+                $"{{\"type\": \"SecureString\", \"value\": \"{password}\"}}",
+                "{\"type\": \"SecretStoreSecret\", \"store\": {\"referenceName\": \"vault\", \"type\": \"LinkedServiceReference\"}, \"secretName\": \"sales-password\"}",
+                StringComparison.Ordinal);
+            Assert.DoesNotContain(password, fromStore, StringComparison.Ordinal);
+            await server.FerryJsonAsync("linked-service", "create", "--name", "sales-db-vault", "--file", Write("pg-vault.json", fromStore));
+            Assert.Contains("readable (1 secret file(s))", (await server.FerryJsonAsync("linked-service", "test-connection", "--name", "vault"))["message"]!.GetValue<string>(),
+                StringComparison.Ordinal);
+            var viaStore = await server.FerryAsync("linked-service", "test-connection", "--name", "sales-db-vault");
+            Assert.True(viaStore.ExitCode == 0, viaStore.ToString());
+
             var wrong = await server.FerryAsync("linked-service", "test-connection", "--name", "sales-db-wrong");
             Assert.Equal(1, wrong.ExitCode);
             Assert.Contains("AuthenticationFailed", wrong.Stderr, StringComparison.Ordinal);

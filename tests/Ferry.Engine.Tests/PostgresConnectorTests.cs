@@ -80,6 +80,39 @@ public sealed class PostgresConnectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_password_kept_in_a_secret_store_folder_on_the_node_is_read_there()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.Combine("pg-password"), Password + "\n");
+        var policy = Local with { AllowedFolders = [folder.Path] };
+        var stores = new System.Text.Json.Nodes.JsonObject
+        {
+            ["vault"] = System.Text.Json.Nodes.JsonNode.Parse(Support.Json(new { type = "SecretStore", typeProperties = new { provider = "Files", folder = folder.Path } })),
+        };
+        string UsingSecret(string secretName) => Support.Json(new
+        {
+            type = "PostgreSqlV2",
+            typeProperties = new
+            {
+                server = _admin.Host, port = _admin.Port, database = _database, username = _user, sslMode = "disable",
+                password = new { type = "SecretStoreSecret", store = new { referenceName = "vault", type = "LinkedServiceReference" }, secretName },
+            },
+        });
+        Task<InteractiveResponse> Run(string linkedService, NodeAccessPolicy p) => Ferry.Engine.Interactive.InteractiveRunner.RunAsync(
+            new InteractiveRequest(Guid.NewGuid(), InteractiveOperation.TestConnection, System.Text.Json.Nodes.JsonNode.Parse(linkedService)!.AsObject(),
+                SecretStores: stores), Support.Context(p), CancellationToken.None);
+
+        var ok = await Run(UsingSecret("pg-password"), policy);
+        var missing = await Run(UsingSecret("nope"), policy);
+        var notAllowed = await Run(UsingSecret("pg-password"), Local);
+
+        Assert.True(ok.Succeeded, ok.Message);
+        Assert.Equal(ErrorCodes.CredentialUnavailable, missing.ErrorCode);
+        Assert.Contains("'nope'", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCodes.PathNotAllowed, notAllowed.ErrorCode);
+    }
+
+    [Fact]
     public async Task Localhost_is_refused_until_local_machine_access_is_enabled()
     {
         var response = await Support.RunAsync(NodeAccessPolicy.Default, InteractiveOperation.TestConnection, LinkedService(server: "localhost"));

@@ -38,7 +38,7 @@ public static class InteractiveRunner
 
     private static async Task<JsonNode> DispatchAsync(InteractiveRequest request, EngineContext context, CancellationToken ct)
     {
-        var settings = LinkedServiceSettings.From(request.LinkedService, context);
+        var settings = LinkedServiceSettings.From(request.LinkedService, context, request.SecretStores);
         var rows = Math.Clamp(request.Rows <= 0 ? DefaultPreviewRows : request.Rows, 1, MaxPreviewRows);
         var dataset = request.Dataset;
         switch (settings.Type.ToUpperInvariant())
@@ -83,12 +83,35 @@ public static class InteractiveRunner
                 return request.Operation == InteractiveOperation.TestConnection
                     ? Message(await new HttpConnector(settings, context).TestConnectionAsync(ct))
                     : throw new DataStoreException(ErrorCodes.UnsupportedType, $"An HttpServer linked service supports test connection only, not {request.Operation}.");
+            case "SECRETSTORE":
+                return request.Operation == InteractiveOperation.TestConnection
+                    ? Message(SecretStoreTest(request, context))
+                    : throw new DataStoreException(ErrorCodes.UnsupportedType, $"A SecretStore supports test connection only; its secrets are never listed or shown.");
             default:
                 throw new DataStoreException(ErrorCodes.UnsupportedType, $"Linked service type '{settings.Type}' has no interactive operations.");
         }
     }
 
     private static JsonObject Message(string message) => new() { ["message"] = message };
+
+    /// <summary>A secret store's test: its folder is reachable and readable under the node's policy; no secret is read or named.</summary>
+    private static string SecretStoreTest(InteractiveRequest request, EngineContext context)
+    {
+        var folder = (request.LinkedService["typeProperties"] as JsonObject)?["folder"]?.GetValue<string>()
+                     ?? throw new DataStoreException(ErrorCodes.InvalidProperty, "The secret store has no typeProperties.folder.");
+        var real = Access.LocalFolders.Resolve(context.Policy, folder, "");
+        if (!Directory.Exists(real))
+            throw new DataStoreException(ErrorCodes.PathNotFound, $"The secret store's folder '{real}' does not exist on {context.HostName}.");
+        try
+        {
+            var count = Directory.EnumerateFiles(real).Count();
+            return $"Secret store folder '{real}' on {context.HostName} is readable ({count} secret file(s)).";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new DataStoreException(ErrorCodes.PermissionDenied, $"permission denied: the node's service account cannot list '{real}'.");
+        }
+    }
 
     private static JsonObject RequireDataset(JsonObject? dataset) =>
         dataset ?? throw new DataStoreException(ErrorCodes.InvalidProperty, "This operation needs a dataset.");

@@ -22,7 +22,8 @@ public sealed class LinkedServiceSecrets(IFerryStore store)
 
     public async Task SealAsync(RuntimeRow? runtime, JsonObject typeProperties, string path, CancellationToken ct)
     {
-        var secrets = SecretProperties.Where(p => typeProperties[p] is not null).ToList();
+        // A secret store reference holds no secret (only where to find it, read by the node): nothing to seal.
+        var secrets = SecretProperties.Where(p => typeProperties[p] is not null && !SecretReference.IsReference(typeProperties[p])).ToList();
         var envelope = typeProperties["encryptedCredential"];
         if (secrets.Count == 0 && envelope is null)
             return;

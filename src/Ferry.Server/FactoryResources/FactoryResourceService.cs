@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Contracts.Credentials;
 using Ferry.Contracts.Names;
 using Ferry.Contracts.Problems;
 using Ferry.Contracts.Resources;
@@ -70,6 +71,13 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
             if (users.Count > 0)
                 throw FerryException.Conflict(ErrorCodes.ResourceInUse,
                     $"Linked service '{name}' is used by dataset(s) {string.Join(", ", users.Select(u => $"'{u}'"))}; delete or repoint them first.");
+            var secretUsers = (await store.ListResourcesAsync(factory, LinkedServices, ct))
+                .Where(l => LinkedServiceSecrets.SecretProperties.Any(p =>
+                    SecretReference.TryRead(Parse(l)["typeProperties"]?[p]) is { } r && string.Equals(r.Store, name, StringComparison.OrdinalIgnoreCase)))
+                .Select(l => l.Name).ToList();
+            if (secretUsers.Count > 0)
+                throw FerryException.Conflict(ErrorCodes.ResourceInUse,
+                    $"Secret store '{name}' holds secrets of linked service(s) {string.Join(", ", secretUsers.Select(u => $"'{u}'"))}; repoint them first.");
         }
         return await store.DeleteResourceAsync(factory, kind, name, ct);
     }
@@ -96,6 +104,32 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
         }
         await secrets.SealAsync(runtime, typeProperties, "properties.typeProperties", ct);
         LinkedServiceTypes.Checks[canonical](new PropertyRules(typeProperties, "properties.typeProperties"));
+        if (canonical == LinkedServiceTypes.SecretStore && runtime?.Type != IntegrationRuntimeType.SelfHosted)
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
+                "A SecretStore is read by the nodes of a self-hosted runtime: give it properties.connectVia naming one.");
+        await CheckSecretReferencesAsync(factory, runtime, typeProperties, ct);
+    }
+
+    /// <summary>Each secret store reference names an existing SecretStore on the same runtime, whose nodes read it.</summary>
+    private async Task CheckSecretReferencesAsync(string factory, RuntimeRow? runtime, JsonObject typeProperties, CancellationToken ct)
+    {
+        foreach (var name in LinkedServiceSecrets.SecretProperties)
+        {
+            if (SecretReference.TryRead(typeProperties[name]) is not { } reference)
+                continue;
+            var path = $"properties.typeProperties.{name}.store";
+            var secretStore = await store.GetResourceAsync(factory, LinkedServices, reference.Store, ct)
+                        ?? throw FerryException.BadRequest(ErrorCodes.ReferenceNotFound,
+                            $"{path} names linked service '{reference.Store}', which does not exist in factory '{factory}'. Create the SecretStore first.");
+            var storeProperties = Parse(secretStore);
+            if (!string.Equals(storeProperties["type"]?.GetValue<string>(), LinkedServiceTypes.SecretStore, StringComparison.OrdinalIgnoreCase))
+                throw FerryException.BadRequest(ErrorCodes.ReferenceTypeMismatch,
+                    $"{path} must name a SecretStore linked service; '{secretStore.Name}' is {storeProperties["type"]}.");
+            var storeRuntime = ReferenceName(storeProperties["connectVia"]);
+            if (runtime is null || !string.Equals(storeRuntime, runtime.Name, StringComparison.OrdinalIgnoreCase))
+                throw FerryException.BadRequest(ErrorCodes.ReferenceTypeMismatch,
+                    $"Secret store '{secretStore.Name}' is read by the nodes of runtime '{storeRuntime}', so this linked service must connect via '{storeRuntime}' too.");
+        }
     }
 
     private async Task CheckDatasetAsync(string factory, JsonObject properties, CancellationToken ct)

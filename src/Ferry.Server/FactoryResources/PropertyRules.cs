@@ -71,8 +71,16 @@ public sealed class PropertyRules(JsonObject owner, string path)
     {
         if (owner[name] is null)
             return this;
+        if (Ferry.Contracts.Credentials.SecretReference.IsReference(owner[name]))
+        {
+            var reference = Ferry.Contracts.Credentials.SecretReference.TryRead(owner[name])
+                ?? throw Invalid(name, "must name its store and secret: {\"type\": \"SecretStoreSecret\", \"store\": {\"referenceName\": \"...\", \"type\": \"LinkedServiceReference\"}, \"secretName\": \"...\"}");
+            if (!Ferry.Contracts.Credentials.SecretReference.IsValidName(reference.SecretName))
+                throw Invalid(name, $"names secret '{reference.SecretName}', which is not a file name (letters, digits, '.', '_', '-')");
+            return this;
+        }
         throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
-            $"{Path}.{name} must be a SecureString ({{\"type\": \"SecureString\", \"value\": \"...\"}}); nothing was saved.");
+            $"{Path}.{name} must be a SecureString ({{\"type\": \"SecureString\", \"value\": \"...\"}}) or a secret store reference; nothing was saved.");
     }
 
     private PropertyRules Check(string name, JsonValueKind kind, string what)

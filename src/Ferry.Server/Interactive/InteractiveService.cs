@@ -40,10 +40,20 @@ public sealed class InteractiveService(
             linkedServiceName = name;
         }
         linkedService = (await resources.GetAsync(factory, FactoryResourceService.LinkedServices, linkedServiceName, ct)).Properties;
+        // Secrets kept in a SecretStore travel as the store's definition: the node reads the secret itself.
+        JsonObject? secretStores = null;
+        foreach (var property in Credentials.LinkedServiceSecrets.SecretProperties)
+        {
+            if (Ferry.Contracts.Credentials.SecretReference.TryRead(linkedService["typeProperties"]?[property]) is { } reference)
+            {
+                secretStores ??= [];
+                secretStores[reference.Store] ??= (await resources.GetAsync(factory, FactoryResourceService.LinkedServices, reference.Store, ct)).Properties;
+            }
+        }
 
         var request = new InteractiveRequest(Guid.NewGuid(), operation, linkedService, dataset,
             body?["path"] is JsonValue p && p.GetValueKind() == JsonValueKind.String ? p.GetValue<string>() : null,
-            body?["rows"] is JsonValue r && r.TryGetValue<int>(out var rows) ? rows : 0, linkedServiceName);
+            body?["rows"] is JsonValue r && r.TryGetValue<int>(out var rows) ? rows : 0, linkedServiceName, secretStores);
 
         var runtimeName = linkedService["connectVia"]?["referenceName"]?.GetValue<string>();
         var runtime = runtimeName is null ? null : await store.GetRuntimeAsync(factory, runtimeName, ct);

@@ -9,6 +9,7 @@ public static class LinkedServiceTypes
     public const string Sqlite = "Sqlite";
     public const string FileServer = "FileServer";
     public const string HttpServer = "HttpServer";
+    public const string SecretStore = "SecretStore";
 
     public static readonly IReadOnlyDictionary<string, Action<PropertyRules>> Checks = new Dictionary<string, Action<PropertyRules>>(StringComparer.OrdinalIgnoreCase)
     {
@@ -22,6 +23,9 @@ public static class LinkedServiceTypes
         // ADF's HttpServer: a base URL, anonymous or basic authentication.
         [HttpServer] = p => p.RequiredString("url").OneOf("authenticationType", "Anonymous", "Basic").String("userName")
             .Bool("enableServerCertificateValidation").Secret("password").String("encryptedCredential"),
+        // Ferry's own: secrets a node reads itself, one file per secret in a folder on the node (container and systemd
+        // secrets are mounted that way). HashiCorp Vault and Azure Key Vault providers come later.
+        [SecretStore] = p => p.Require("provider").OneOf("provider", "Files").RequiredString("folder"),
     };
 
 }
