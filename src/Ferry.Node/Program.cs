@@ -47,12 +47,28 @@ using (dirLock)
     builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
     if (File.Exists(dir.AdminSocket))
         File.Delete(dir.AdminSocket); // left by a node that was killed; the lock proves no one uses it
+    // Remote access (dmgcmd -EnableRemoteAccess) is read once at start: changing it takes a restart, as in the reference.
+    Ferry.Node.Settings.RemoteAccessSettings? remoteAccess;
+    System.Security.Cryptography.X509Certificates.X509Certificate2? remoteCertificate = null;
+    try
+    {
+        remoteAccess = new Ferry.Node.Settings.NodeSettingsStore(dir).Load().RemoteAccess;
+        if (remoteAccess is not null)
+            remoteCertificate = Ferry.Node.Remote.RemoteCertificate.Load(remoteAccess.CertificatePath);
+    }
+    catch (NodeSetupException e)
+    {
+        Console.Error.WriteLine($"ferry-node: {e.Message}");
+        return 1;
+    }
     builder.WebHost.ConfigureKestrel(k =>
     {
         if (OperatingSystem.IsWindows())
             k.ListenNamedPipe(dir.AdminPipeName);
         else
             k.ListenUnixSocket(dir.AdminSocket);
+        if (remoteAccess is not null)
+            k.ListenAnyIP(remoteAccess.Port, listen => listen.UseHttps(remoteCertificate!));
     });
     builder.Services.AddSingleton(dir);
     builder.Services.AddSingleton(TimeProvider.System);
@@ -82,7 +98,9 @@ using (dirLock)
         Console.Error.WriteLine($"ferry-node: {e.Message}");
         return 1;
     }
+    Ferry.Node.Remote.RemoteAccessEndpoints.Isolate(app, remoteAccess?.Port);
     AdminEndpoints.Map(app);
+    Ferry.Node.Remote.RemoteAccessEndpoints.Map(app);
     app.Lifetime.ApplicationStarted.Register(() =>
     {
         if (!OperatingSystem.IsWindows())
@@ -92,7 +110,16 @@ using (dirLock)
             ? $"ferry-node {NodeVersion.Current} started with data dir {dir.Path}: not registered yet. Run: dmgcmd -RegisterNewNode \"<key>\""
             : $"ferry-node {NodeVersion.Current} started with data dir {dir.Path}: {identity}");
     });
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (IOException e) when (remoteAccess is not null)
+    {
+        Console.Error.WriteLine($"ferry-node: cannot listen for remote access on port {remoteAccess.Port}: {e.Message}. " +
+                                "Choose another port with dmgcmd -EnableRemoteAccess \"<port>\", or turn it off with -DisableRemoteAccess.");
+        return 1;
+    }
     if (File.Exists(dir.AdminSocket))
         File.Delete(dir.AdminSocket);
 }

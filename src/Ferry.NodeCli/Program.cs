@@ -95,6 +95,8 @@ try
                 : throw new NodeSetupException($"'{folder}' is not an allowed folder ({(s.Folders.Count == 0 ? "none are" : string.Join(", ", s.Folders))}). Nothing was changed."),
                 $"'{folder}' is no longer allowed.");
         }
+        case "EnableRemoteAccess" or "EnableRemoteAccessInContainer": return EnableRemoteAccess(action.Long == "EnableRemoteAccessInContainer");
+        case "DisableRemoteAccess": return ChangeSettings(s => s with { RemoteAccess = null }, "Remote access is off; restart the node to close the port (dmgcmd -Restart).");
         case "ApproveNode":
         {
             var fingerprint = Ferry.Contracts.Credentials.NodeFingerprint.Normalize(Argument(1, "the joining node's fingerprint (dmgcmd -Status on that node)"));
@@ -165,8 +167,33 @@ async Task<int> StatusAsync()
     var settings = new Ferry.Node.Settings.NodeSettingsStore(dir).Load();
     Console.WriteLine($"Folder access:   {(settings.LocalFolderPathValidation ? settings.Folders.Count == 0 ? "validated; no folder allowed (dmgcmd -AllowLocalFolder \"<folder>\")" : "validated; allowed: " + string.Join(", ", settings.Folders) : "not validated (any path)")}");
     Console.WriteLine($"Node approval:   {(settings.NodeApprovalRequired ? settings.Approved.Count == 0 ? "required; none approved yet" : "required; approved: " + string.Join(", ", settings.Approved) : "not required")}");
+    Console.WriteLine($"Remote access:   {(settings.RemoteAccess is { } remote ? $"TLS port {remote.Port}, certificate {remote.CertificatePath}" : "off (dmgcmd -EnableRemoteAccess turns it on)")}");
     Console.WriteLine($"Local machine:   {(settings.LocalMachineAccess ? "reachable (dmgcmd -dlma turns it off)" : "refused (dmgcmd -elma allows it)")}");
     Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
+    return 0;
+}
+
+int EnableRemoteAccess(bool inContainer)
+{
+    var portText = rest.Count > 1 ? rest[1] : "8060";
+    if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        throw new NodeSetupException($"'{portText}' is not a port (1..65535). Nothing was changed.");
+    dir.Create();
+    var certificatePath = rest.Count > 2 ? Path.GetFullPath(rest[2]) : Ferry.Node.Remote.RemoteCertificate.CreateSelfSigned(dir);
+    string fingerprint;
+    using (var certificate = Ferry.Node.Remote.RemoteCertificate.Load(certificatePath))
+        fingerprint = Ferry.Node.Remote.RemoteCertificate.Fingerprint(certificate);
+    var token = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    var settings = new Ferry.Node.Settings.NodeSettingsStore(dir);
+    settings.Save(settings.Load() with
+    {
+        RemoteAccess = new Ferry.Node.Settings.RemoteAccessSettings(port, certificatePath, Ferry.Node.Remote.RemoteAccessEndpoints.HashToken(token), inContainer),
+    });
+    Console.WriteLine($"Remote access is on: TLS on port {port}{(inContainer ? " (publish it from the container)" : "")}, certificate {certificatePath}.");
+    Console.WriteLine($"Certificate SHA-256: {fingerprint}");
+    Console.WriteLine($"Remote access token (shown once, keep it safe): {token}");
+    Console.WriteLine("Restart the node to open the port (dmgcmd -Restart). Encrypt a credential from the local network with:");
+    Console.WriteLine($"  ferry linked-service encrypt-credential --file ls.json --node https://{Environment.MachineName}:{port} --node-token <token> --node-certificate {fingerprint}");
     return 0;
 }
 

@@ -147,13 +147,16 @@ public sealed class BadInputTests : IAsyncLifetime, IDisposable
     public async Task Dmgcmd_refuses_unknown_and_unbuilt_actions_with_non_zero_exits()
     {
         var unknown = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-Frobnicate");
-        var unbuilt = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-era", "8060");
+        var unbuilt = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-ssa", "DOMAIN\\ferry");
+        var badPort = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-era", "99999");
         var garbled = await Commands.DmgcmdAsync(_dirs.Sub("n"), "-rn", "IR@ferry1@9999@abc");
 
         Assert.NotEqual(0, unknown.ExitCode);
         Assert.Contains("unknown action", unknown.Stderr, StringComparison.Ordinal);
         Assert.NotEqual(0, unbuilt.ExitCode);
-        Assert.Contains("-EnableRemoteAccess is not available yet", unbuilt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("-SwitchServiceAccount is not available yet", unbuilt.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, badPort.ExitCode);
+        Assert.Contains("'99999' is not a port", badPort.Stderr, StringComparison.Ordinal);
         Assert.NotEqual(0, garbled.ExitCode);
         Assert.Contains("truncated", garbled.Stderr, StringComparison.Ordinal);
     }

@@ -54,6 +54,27 @@ public static class FactoryResourceCommands
         command.Subcommands.Add(Interactive("test-connection", "testConnection", $"Test the {noun}'s connection from a node of its runtime", [], _ => null));
         if (pathSegment == "linkedservices")
         {
+            var nodeUrl = new Option<string?>("--node") { Description = "A node's remote access URL (https://host:8060): seal on that node, without the control plane" };
+            var nodeToken = new Option<string?>("--node-token") { Description = "The node's remote access token (printed by dmgcmd -EnableRemoteAccess)" };
+            var nodeCertificate = new Option<string?>("--node-certificate") { Description = "SHA-256 fingerprint of the node's certificate, to trust a self-signed one" };
+            var encrypt = new Command("encrypt-credential",
+                "Seal the SecureString secrets of a linked service file and print the document (save it with `create`)") { file, nodeUrl, nodeToken, nodeCertificate };
+            encrypt.SetAction((p, ct) => g.RunAsync(p, async (api, c) =>
+            {
+                var document = ReadDocument(p.GetValue(file)!);
+                if (p.GetValue(nodeUrl) is { } node)
+                {
+                    var token = p.GetValue(nodeToken) ?? throw new CliException("--node needs --node-token: the token dmgcmd -EnableRemoteAccess printed on that node.");
+                    using var remote = new NodeRemoteClient(node, token, p.GetValue(nodeCertificate));
+                    return await remote.EncryptCredentialAsync(document, c);
+                }
+                if (document["properties"]?["connectVia"] is null)
+                    throw new CliException("the linked service has no connectVia: secrets are sealed to a self-hosted runtime's credential key. Add connectVia.");
+                await SecretSealing.SealAsync(api, document, c);
+                return document;
+            }, ct));
+            command.Subcommands.Add(encrypt);
+
             var path = new Option<string>("--path", "-p") { Description = "A folder under the linked service's root, or a database schema" };
             command.Subcommands.Add(Interactive("browse", "browse", "List folders and files, or schemas and tables, as a node sees them", [path],
                 p => p.GetValue(path) is { } value ? new JsonObject { ["path"] = value } : null));

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Cli.Connection;
@@ -12,14 +11,11 @@ namespace Ferry.Cli.Commands;
 /// </summary>
 public static class SecretSealing
 {
-    private static readonly string[] SecretProperties = ["password"];
-
     public static async Task SealAsync(ApiClient api, JsonNode document, CancellationToken ct)
     {
         if (document["properties"] is not JsonObject properties || properties["typeProperties"] is not JsonObject typeProperties)
             return;
-        var secrets = SecretProperties.Where(p => IsSecureString(typeProperties[p])).ToList();
-        if (secrets.Count == 0)
+        if (SecretSealer.SecureStrings(typeProperties).Count == 0)
             return;
         // Without a self-hosted runtime there is no key to seal to; the server explains what it accepts.
         if (properties["connectVia"]?["referenceName"] is not JsonValue runtimeName || runtimeName.GetValueKind() != JsonValueKind.String)
@@ -31,17 +27,6 @@ public static class SecretSealing
             || info["runtimeId"]?.GetValue<Guid>() is not { } runtimeId)
             throw new CliException($"runtime '{runtime}' has no credential key yet: its first node creates it when it registers. " +
                                    "Register a node (dmgcmd -RegisterNewNode), then run this again. Nothing was sent.");
-
-        var plain = new JsonObject();
-        foreach (var name in secrets)
-            plain[name] = typeProperties[name]!["value"]!.DeepClone();
-        typeProperties["encryptedCredential"] = CredentialEnvelope.Seal(Convert.FromBase64String(publicKey), version, runtimeId,
-            Encoding.UTF8.GetBytes(plain.ToJsonString()));
-        foreach (var name in secrets)
-            typeProperties.Remove(name);
+        SecretSealer.Seal(typeProperties, Convert.FromBase64String(publicKey), version, runtimeId);
     }
-
-    private static bool IsSecureString(JsonNode? node) =>
-        node is JsonObject o && o["type"]?.GetValueKind() == JsonValueKind.String && o["type"]!.GetValue<string>() == "SecureString"
-        && o["value"]?.GetValueKind() == JsonValueKind.String;
 }

@@ -11,10 +11,18 @@ public sealed record NodeSettings(
     IReadOnlyList<string>? AllowedLocalFolders = null,
     bool LocalMachineAccess = false,
     bool NodeApprovalRequired = false,
-    IReadOnlyList<string>? ApprovedNodes = null)
+    IReadOnlyList<string>? ApprovedNodes = null,
+    RemoteAccessSettings? RemoteAccess = null)
 {
     public IReadOnlyList<string> Folders => AllowedLocalFolders ?? [];
 
     /// <summary>Fingerprints of joining nodes this node may hand the credential key to while approval is required.</summary>
     public IReadOnlyList<string> Approved => ApprovedNodes ?? [];
 }
+
+/// <summary>
+/// dmgcmd -EnableRemoteAccess: a TLS listener on <see cref="Port"/> for encrypt-credential (callers show the token whose
+/// SHA-256 is <see cref="TokenHash"/>) and for nodes of the same runtime fetching the credential key directly.
+/// The certificate is a PFX or PEM file; without one, the node made a self-signed one in its data dir.
+/// </summary>
+public sealed record RemoteAccessSettings(int Port, string CertificatePath, string TokenHash, bool InContainer = false);

@@ -18,7 +18,7 @@ namespace Ferry.Server.Credentials;
 public sealed class LinkedServiceSecrets(IFerryStore store)
 {
     /// <summary>The secret properties of the linked service types Ferry runs.</summary>
-    public static readonly IReadOnlyList<string> SecretProperties = ["password"];
+    public static IReadOnlyList<string> SecretProperties => SecretSealer.SecretProperties;
 
     public async Task SealAsync(RuntimeRow? runtime, JsonObject typeProperties, string path, CancellationToken ct)
     {
@@ -46,22 +46,10 @@ public sealed class LinkedServiceSecrets(IFerryStore store)
             return;
         }
 
-        var plain = new JsonObject();
-        foreach (var name in secrets)
-            plain[name] = SecureStringValue(typeProperties[name]!, $"{path}.{name}");
-        typeProperties["encryptedCredential"] = CredentialEnvelope.Seal(Convert.FromBase64String(key.PublicKey), key.Version, runtime.Id,
-            Encoding.UTF8.GetBytes(plain.ToJsonString()));
-        foreach (var name in secrets)
-            typeProperties.Remove(name);
-    }
-
-    private static string SecureStringValue(JsonNode node, string path)
-    {
-        if (node is JsonObject o && o["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String && t.GetValue<string>() == "SecureString"
-            && o["value"] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
-            return v.GetValue<string>();
-        throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
-            $"{path} must be {{\"type\": \"SecureString\", \"value\": \"...\"}}; other secret forms (Key Vault references) are not supported yet.");
+        foreach (var name in secrets.Where(n => !SecretSealer.IsSecureString(typeProperties[n])))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
+                $"{path}.{name} must be {{\"type\": \"SecureString\", \"value\": \"...\"}} or a secret store reference; nothing was saved.");
+        SecretSealer.Seal(typeProperties, Convert.FromBase64String(key.PublicKey), key.Version, runtime.Id);
     }
 
     private static void CheckEnvelope(JsonNode envelope, int currentVersion, string runtime, string path)

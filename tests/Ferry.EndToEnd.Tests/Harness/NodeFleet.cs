@@ -9,7 +9,8 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
     public string Output => string.Join('\n', _processes.Select(p => p.Output));
 
     /// <summary>Creates the runtime when asked, registers a node with its first key, starts it and waits until the node is up.</summary>
-    public async Task<string> StartAsync(FerryServer server, string runtime, string nodeName, bool createRuntime = true, string expectedState = "Online")
+    public async Task<string> StartAsync(FerryServer server, string runtime, string nodeName, bool createRuntime = true, string expectedState = "Online",
+        Func<string, Task>? beforeStart = null)
     {
         if (createRuntime)
             await server.FerryJsonAsync("ir", "create", "--name", runtime);
@@ -17,6 +18,8 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
         var nodeDir = dirs.Sub(nodeName);
         var registered = await Commands.DmgcmdAsync(nodeDir, "-rn", key, nodeName);
         Assert.True(registered.ExitCode == 0, registered.ToString());
+        if (beforeStart is not null)
+            await beforeStart(nodeDir);
         var process = RunningProcess.Start(Binaries.NodeDll, ["--data-dir", nodeDir]);
         _processes.Add(process);
         _byName[nodeName] = process;
