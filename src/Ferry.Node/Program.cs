@@ -80,6 +80,9 @@ using (dirLock)
     builder.Services.AddSingleton(_ => ServerClient.CreateHttpClient());
     builder.Services.AddSingleton<ServerClient>();
     builder.Services.AddSingleton<Ferry.Node.Settings.NodeSettingsStore>();
+    builder.Services.AddSingleton(new Ferry.Node.Remote.RemoteAccessState(remoteAccess?.Port,
+        remoteCertificate is null ? null : Ferry.Node.Remote.RemoteCertificate.Fingerprint(remoteCertificate)));
+    builder.Services.AddSingleton<CredentialSync>();
     builder.Services.AddSingleton<Ferry.Node.Interactive.InteractiveLink>();
     builder.Services.AddSingleton<Ferry.Node.Interactive.InteractiveHandler>();
     builder.Services.AddHostedService<HeartbeatService>();

@@ -73,6 +73,24 @@ public sealed class RemoteAccessTests : IDisposable
         Assert.Contains($"TLS port {port}", (await Commands.DmgcmdAsync(nodeDir, "-Status")).Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_joining_node_fetches_the_credential_key_directly_from_a_node_with_remote_access()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        var port = FerryServer.FreePort();
+        await _nodes.StartAsync(server, "direct-ir", "node-a", beforeStart: async dir =>
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-era", port.ToString(System.Globalization.CultureInfo.InvariantCulture))).ExitCode));
+
+        await _nodes.StartAsync(server, "direct-ir", "node-b", createRuntime: false);
+
+        await Commands.EventuallyAsync(async () =>
+        {
+            var s = await server.StatusAsync("direct-ir");
+            return (s.State == "Online", FerryServer.Describe(s));
+        }, TimeSpan.FromSeconds(30), "node-b in sync");
+        Assert.Contains($"from node node-a directly at https://127.0.0.1:{port}", _nodes.OutputOf("node-b"), StringComparison.Ordinal);
+    }
+
     private static string Line(string output, string prefix) =>
         output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
 

@@ -22,6 +22,8 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(StoppingRequest))]
 [JsonSerializable(typeof(SealedCredentialRequest))]
 [JsonSerializable(typeof(CredentialRotationRequest))]
+[JsonSerializable(typeof(DirectSyncRequest))]
+[JsonSerializable(typeof(DirectSyncResponse))]
 [JsonSerializable(typeof(InteractiveRequest))]
 [JsonSerializable(typeof(InteractiveResponse))]
 [JsonSerializable(typeof(IntegrationRuntimeResource))]

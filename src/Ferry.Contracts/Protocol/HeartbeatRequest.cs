@@ -23,7 +23,9 @@ public sealed record HeartbeatRequest(
     string? CredentialSyncPublicKey = null,
     bool? RelayConnected = null,
     string? RelayError = null,
-    string? CredentialSyncSignature = null);
+    string? CredentialSyncSignature = null,
+    int? RemoteAccessPort = null,
+    string? RemoteAccessCertificate = null);
 
 /// <summary>
 /// The server's answer: the settings it wants the node to use from now on, the runtime's credential key (version and
@@ -42,7 +44,20 @@ public sealed record HeartbeatResponse(
     string? RelayUrl = null,
     bool SelfContainedInteractiveAuthoring = false,
     CredentialRotation? CredentialRotation = null,
-    bool NodeApprovalRequired = false);
+    bool NodeApprovalRequired = false,
+    IReadOnlyList<CredentialHolder>? CredentialHolders = null);
+
+/// <summary>
+/// A node holding the runtime's credential key with remote access on: a waiting node may fetch the key from it
+/// directly over the local network (pinning the certificate's SHA-256), besides the relay through the server.
+/// </summary>
+public sealed record CredentialHolder(string NodeName, string Url, string CertificateSha256);
+
+/// <summary>A waiting node asking a holder directly; signed with the waiting node's identity key like any node call.</summary>
+public sealed record DirectSyncRequest(Guid NodeId, string SyncPublicKey, string SyncSignature);
+
+/// <summary>The holder's answer: its credential key sealed to the waiting node's sync key.</summary>
+public sealed record DirectSyncResponse(string Envelope, int Version);
 
 /// <summary>
 /// The server asks a node that holds the runtime's credential key to rotate it (a node was removed): make a new key

@@ -13,10 +13,16 @@ namespace Ferry.Node.Credentials;
 /// key; the waiting node opens it, checks it is the runtime's published key, and stores it encrypted at rest.
 /// No inbound port is opened for any of this.
 /// </summary>
-public sealed partial class CredentialSync(ServerClient server, CredentialStore credentials, Settings.NodeSettingsStore settings, ILogger logger)
+public sealed partial class CredentialSync(ServerClient server, CredentialStore credentials, Settings.NodeSettingsStore settings, TimeProvider time,
+    ILogger<CredentialSync> logger)
 {
+    public const string DirectSyncPath = "/remote/v1/credential-sync";
+    private static readonly TimeSpan DirectRequestLifetime = TimeSpan.FromMinutes(5);
+
     private ECDiffieHellman? _waitingKey;
     private readonly HashSet<string> _toldToApprove = [];
+    // The waiting nodes the server listed for this holder in the last minutes: only they may ask it directly.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (CredentialSyncRequest Request, DateTimeOffset Seen)> _waiting = new();
 
     /// <summary>The public half of this node's one-off sync key, made on first need, and this node's signature over it.</summary>
     public (string Key, string Signature) WaitingKey(NodeIdentity identity)
@@ -41,8 +47,25 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
             LogRotated(logger, response.CredentialKeyVersion);
             return true;
         }
+        // The direct path first, when a holder offers it: the key then never passes through the control plane at all.
+        if (response.CredentialHolders is { Count: > 0 } holders && _waitingKey is not null && heldVersion != response.CredentialKeyVersion)
+        {
+            foreach (var holder in holders)
+            {
+                if (await FetchDirectAsync(identity, holder, ct) is { } direct && Receive(identity, direct, response, $"node {holder.NodeName} directly at {holder.Url}"))
+                    return true;
+            }
+        }
         if (response.SealedCredential is { } envelope && _waitingKey is not null)
-            return Receive(identity, envelope, response);
+            return Receive(identity, envelope, response, "another node through the server");
+        var now = time.GetUtcNow();
+        foreach (var request in response.CredentialSyncRequests ?? [])
+            _waiting[request.NodeId] = (request, now);
+        foreach (var (id, entry) in _waiting)
+        {
+            if (now - entry.Seen > DirectRequestLifetime)
+                _waiting.TryRemove(id, out _);
+        }
         if (heldVersion > 0 && heldVersion == response.CredentialKeyVersion)
         {
             if (response.CredentialRotation is { } rotation)
@@ -106,7 +129,7 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
         return true;
     }
 
-    private bool Receive(NodeIdentity identity, string envelope, HeartbeatResponse response)
+    private bool Receive(NodeIdentity identity, string envelope, HeartbeatResponse response, string from)
     {
         byte[]? privateKey = null;
         try
@@ -123,7 +146,7 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
             credentials.Save(identity.RuntimeId, response.CredentialKeyVersion, key);
             _waitingKey?.Dispose();
             _waitingKey = null;
-            LogReceived(logger, response.CredentialKeyVersion);
+            LogReceived(logger, response.CredentialKeyVersion, from);
             return true;
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
@@ -183,6 +206,96 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
     }
 
     /// <summary>
+    /// The direct path, waiting side: ask a holder on the local network for the key, sealed to this node's sync key.
+    /// The holder's certificate is pinned by the fingerprint it reported; what comes back is accepted only if it is the
+    /// runtime's published key, like anything relayed.
+    /// </summary>
+    private async Task<string?> FetchDirectAsync(NodeIdentity identity, CredentialHolder holder, CancellationToken ct)
+    {
+        var (syncKey, syncSignature) = WaitingKey(identity);
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new DirectSyncRequest(identity.NodeId, syncKey, syncSignature),
+            Contracts.FerryJsonContext.Default.DirectSyncRequest);
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            UseProxy = false,
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null
+                    && string.Equals(Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())), holder.CertificateSha256, StringComparison.OrdinalIgnoreCase),
+            },
+        }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, holder.Url.TrimEnd('/') + DirectSyncPath)
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } },
+        };
+        request.Headers.TryAddWithoutValidation("Authorization", server.Sign(identity, "POST", DirectSyncPath, body));
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            var content = await response.Content.ReadAsByteArrayAsync(ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                LogDirectFailed(logger, holder.NodeName, $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(content)}");
+                return null;
+            }
+            return System.Text.Json.JsonSerializer.Deserialize(content, Contracts.FerryJsonContext.Default.DirectSyncResponse)?.Envelope;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            LogDirectFailed(logger, holder.NodeName, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The direct path, holder side: a node asks this one for the key. It must be a node the server listed as waiting
+    /// (same runtime), sign the call with its registered identity key, prove the sync key is its own, and be approved
+    /// here when approval is required. The answer is the key sealed to its sync key: useless to anyone else.
+    /// </summary>
+    public (int Status, string Message, DirectSyncResponse? Response) AnswerDirect(NodeIdentity identity, string? authorization, byte[] body)
+    {
+        DirectSyncRequest? request;
+        try
+        {
+            request = System.Text.Json.JsonSerializer.Deserialize(body, Contracts.FerryJsonContext.Default.DirectSyncRequest);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return (400, $"not a credential sync request: {e.Message}", null);
+        }
+        if (request is null || !_waiting.TryGetValue(request.NodeId, out var entry) || entry.Request.SyncPublicKey != request.SyncPublicKey
+            || entry.Request.NodePublicKey is not { } nodePublicKey)
+            return (403, "this node does not know the caller as a node of its runtime waiting for the credential key", null);
+        var signature = NodeRequestSignature.TryParse(authorization ?? "");
+        using (var callerKey = ECDsa.Create())
+        {
+            callerKey.ImportSubjectPublicKeyInfo(Convert.FromBase64String(nodePublicKey), out _);
+            var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(signature?.TimestampMs ?? 0);
+            if (signature is null || signature.NodeId != request.NodeId || age.Duration() > DirectRequestLifetime
+                || !signature.Verify(callerKey, "POST", DirectSyncPath, body))
+                return (401, "the call is not signed by the waiting node's registered key", null);
+        }
+        if (!MayHandOver(identity, entry.Request with { SyncSignature = request.SyncSignature }, settings.Load()))
+            return (403, "this node does not hand the key to that node (not approved here, or its sync key is not its own)", null);
+        var material = credentials.Load();
+        if (material is null || material.RuntimeId != identity.RuntimeId)
+            return (409, "this node does not hold the credential key", null);
+        using var key = credentials.OpenPrivateKey(material);
+        var privateKey = key.ExportPkcs8PrivateKey();
+        try
+        {
+            var envelope = CredentialEnvelope.Seal(Convert.FromBase64String(request.SyncPublicKey), material.Version, identity.RuntimeId, privateKey);
+            LogHandedOver(logger, request.NodeId);
+            return (200, "", new DirectSyncResponse(envelope, material.Version));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
+
+    /// <summary>
     /// The waiting node must prove the sync key is its own (signed with its identity key), and, where the runtime requires
     /// approval, its fingerprint must have been approved on this node: the server alone can enrol no node.
     /// </summary>
@@ -216,8 +329,11 @@ public sealed partial class CredentialSync(ServerClient server, CredentialStore 
     [LoggerMessage(EventId = 3106, Level = LogLevel.Warning, Message = "Credential key rotation not done yet: {Reason}")]
     private static partial void LogRotationFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Received the runtime's credential key (version {Version}) from another node")]
-    private static partial void LogReceived(ILogger logger, int version);
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Received the runtime's credential key (version {Version}) from {From}")]
+    private static partial void LogReceived(ILogger logger, int version, string from);
+
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Information, Message = "Could not fetch the credential key directly from node {NodeName}: {Reason}; the server relays it instead")]
+    private static partial void LogDirectFailed(ILogger logger, string nodeName, string reason);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Refused a credential key sealed for this node: {Reason}")]
     private static partial void LogSyncRefused(ILogger logger, string reason);

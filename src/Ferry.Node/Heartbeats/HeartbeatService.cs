@@ -20,13 +20,14 @@ namespace Ferry.Node.Heartbeats;
 /// On a graceful stop it tells the server, which shows it Offline at once.
 /// </summary>
 public sealed partial class HeartbeatService(
-    IdentityWatch identities, ServerClient server, CredentialStore credentials, Settings.NodeSettingsStore settings, NodeState state,
-    Interactive.InteractiveLink link, TimeProvider time, ILogger<HeartbeatService> logger)
+    IdentityWatch identities, ServerClient server, CredentialStore credentials, CredentialSync sync, NodeState state,
+    Interactive.InteractiveLink link, Remote.RemoteAccessState remote, TimeProvider time, ILogger<HeartbeatService> logger)
     : BackgroundService
 {
     private readonly HostMetrics _metrics = new();
     private readonly Backoff _backoff = new(Random.Shared);
-    private readonly CredentialSync _sync = new(server, credentials, settings, logger);
+    private readonly CredentialSync _sync = sync;
+    private int _runtimeCredentialVersion;
     private TimeSpan _interval = TimeSpan.FromSeconds(10);
     private int _concurrentJobsLimit;
 
@@ -49,11 +50,13 @@ public sealed partial class HeartbeatService(
             {
                 var (total, available) = HostMetrics.Read();
                 var heldVersion = HeldCredentialVersion(identity.RuntimeId);
-                var (syncKey, syncSignature) = heldVersion == 0 ? _sync.WaitingKey(identity) : (null, null);
+                // Behind when holding nothing, or an older version than the runtime's (after a rotation).
+                var (syncKey, syncSignature) = heldVersion == 0 || heldVersion < _runtimeCredentialVersion ? _sync.WaitingKey(identity) : (null, null);
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
                     Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
-                    heldVersion, syncKey, link.RelayConnected, link.RelayError, syncSignature), stoppingToken);
+                    heldVersion, syncKey, link.RelayConnected, link.RelayError, syncSignature, remote.Port, remote.CertificateSha256), stoppingToken);
+                _runtimeCredentialVersion = response.CredentialKeyVersion;
                 link.Directed(response.RelayUrl, response.SelfContainedInteractiveAuthoring);
                 if (state.Current.State != ConnectionState.Connected)
                     LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);

@@ -24,6 +24,20 @@ public static class RemoteAccessEndpoints
 
     public static void Map(WebApplication app)
     {
+        app.MapPost(CredentialSync.DirectSyncPath, async (HttpContext context, IdentityWatch identities, CredentialSync sync) =>
+        {
+            if (identities.Current is not { } identity)
+                return Problem(409, ErrorCodes.CredentialKeyMissing, "This node is not registered.");
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            if (buffer.Length > MaxBodyBytes)
+                return Problem(413, ErrorCodes.BodyTooLarge, "A credential sync request is small.");
+            var (status, message, response) = sync.AnswerDirect(identity, context.Request.Headers.Authorization.ToString(), buffer.ToArray());
+            return response is null
+                ? Problem(status, status == 401 ? ErrorCodes.SignatureInvalid : ErrorCodes.CredentialKeyMissing, message)
+                : Results.Json(response, FerryJsonContext.Default.DirectSyncResponse);
+        });
+
         app.MapPost(EncryptCredentialPath, async (HttpContext context, NodeSettingsStore settings, IdentityWatch identities, CredentialStore credentials) =>
         {
             if (settings.Load().RemoteAccess is not { } remote || !TokenMatches(context.Request.Headers.Authorization.ToString(), remote.TokenHash))

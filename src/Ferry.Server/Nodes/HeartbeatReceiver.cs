@@ -33,7 +33,8 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
             heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey,
-            heartbeat.RelayConnected, heartbeat.RelayError, inSync ? null : heartbeat.CredentialSyncSignature), ct);
+            heartbeat.RelayConnected, heartbeat.RelayError, inSync ? null : heartbeat.CredentialSyncSignature, heartbeat.RemoteAccessPort,
+            heartbeat.RemoteAccessCertificate), ct);
         if (!wasUp || node.RecordedStatus != target)
         {
             var reasons = new List<string>();
@@ -61,10 +62,24 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         {
             requests = (await store.ListCredentialSyncRequestsAsync(node.RuntimeId, ct)).Where(r => r.NodeId != node.Id).ToList();
         }
+        // The direct path: a waiting node may fetch the key from holders that opened remote access, on the local network.
+        List<CredentialHolder>? holders = null;
+        if (!inSync && runtimeVersion > 0)
+        {
+            holders = (await store.ListNodesAsync(node.RuntimeId, ct))
+                .Where(n => n.Id != node.Id && n.CredentialKeyVersion == runtimeVersion && n.RemotePort is not null && n.RemoteCertificate is not null
+                            && n.IpAddress is not null && NodeStatusRules.Derive(n, now, options.OfflineAfter) != NodeStatus.Offline)
+                .Select(n => new CredentialHolder(n.Name, $"https://{HostOf(n.IpAddress!)}:{n.RemotePort}", n.RemoteCertificate!)).ToList();
+        }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimeKey?.PublicKey,
             requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
             inSync ? await rotation.PendingForAsync(node with { CredentialKeyVersion = heartbeat.CredentialKeyVersion }, runtimeVersion, ct) : null,
-            approvalRequired);
+            approvalRequired, holders is { Count: > 0 } ? holders : null);
     }
+
+    private static string HostOf(string ipAddress) =>
+        System.Net.IPAddress.TryParse(ipAddress, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !ip.IsIPv4MappedToIPv6
+            ? $"[{ipAddress}]"
+            : System.Net.IPAddress.TryParse(ipAddress, out var mapped) && mapped.IsIPv4MappedToIPv6 ? mapped.MapToIPv4().ToString() : ipAddress;
 }

@@ -31,7 +31,9 @@ public sealed record NodeRow(
     string? SyncPublicKey = null,
     string? SealedCredential = null,
     bool? RelayConnected = null,
-    string? RelayError = null);
+    string? RelayError = null,
+    int? RemotePort = null,
+    string? RemoteCertificate = null);
 
 /// <summary>The figures a heartbeat brings, written in one statement.</summary>
 public sealed record HeartbeatUpdate(
@@ -51,7 +53,9 @@ public sealed record HeartbeatUpdate(
     string? SyncPublicKey = null,
     bool? RelayConnected = null,
     string? RelayError = null,
-    string? SyncSignature = null);
+    string? SyncSignature = null,
+    int? RemotePort = null,
+    string? RemoteCertificate = null);
 
 /// <summary>A runtime that was deleted, remembered so its keys fail with "deleted" rather than "unknown".</summary>
 public sealed record DeletedRuntimeRow(Guid Id, string Factory, string Name, DateTimeOffset DeletedAt);

@@ -51,5 +51,10 @@ public static class Schema
             // A waiting node's signature over its sync key, checked by the holder before it seals anything.
             "ALTER TABLE nodes ADD COLUMN sync_signature TEXT",
         ],
+        [
+            // A node's remote access port and certificate fingerprint, for the direct node-to-node credential sync path.
+            "ALTER TABLE nodes ADD COLUMN remote_port INTEGER",
+            "ALTER TABLE nodes ADD COLUMN remote_certificate TEXT",
+        ],
     ];
 }
