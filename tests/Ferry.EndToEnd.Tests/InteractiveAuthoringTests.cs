@@ -234,6 +234,28 @@ public sealed class InteractiveAuthoringTests : IDisposable
         }, TimeSpan.FromSeconds(30), "the runtime Online again: the relay is no longer needed");
     }
 
+    [Fact]
+    public async Task A_request_the_node_cannot_answer_in_time_fails_with_the_timeout_named()
+    {
+        // A port that accepts connections and never answers: the data store "hangs".
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--interactive-timeout", "2");
+        var nodeDir = await _nodes.StartAsync(server, "slow-ir", "node-a");
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);
+        await server.FerryJsonAsync("linked-service", "create", "--name", "api", "--file", Write("api.json", $$"""
+            {"properties": {"type": "HttpServer", "connectVia": {"referenceName": "slow-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"url": "http://127.0.0.1:{{port}}/", "authenticationType": "Anonymous"} } }
+            """));
+
+        var result = await server.FerryAsync("linked-service", "test-connection", "--name", "api");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("InteractiveTimeout", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("did not answer within 2 s", result.Stderr, StringComparison.Ordinal);
+    }
+
     private static string LinkedService(NpgsqlConnectionStringBuilder admin, string database, string user, string password) => $$"""
         {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "pg-ir", "type": "IntegrationRuntimeReference"},
           "typeProperties": {"server": "{{admin.Host}}", "port": {{admin.Port}}, "database": "{{database}}", "username": "{{user}}", "sslMode": "disable",

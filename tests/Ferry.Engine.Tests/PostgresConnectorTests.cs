@@ -47,12 +47,12 @@ public sealed class PostgresConnectorTests : IAsyncLifetime
         }
     }
 
-    private string LinkedService(string? password = Password, string? server = null, int? port = null, string? database = null) => Support.Json(new
+    private string LinkedService(string? password = Password, string? server = null, int? port = null, string? database = null, string sslMode = "disable") => Support.Json(new
     {
         type = "PostgreSqlV2",
         typeProperties = new
         {
-            server = server ?? _admin.Host, port = port ?? _admin.Port, database = database ?? _database, username = _user, sslMode = "disable",
+            server = server ?? _admin.Host, port = port ?? _admin.Port, database = database ?? _database, username = _user, sslMode,
             password = password is null ? null : new { type = "SecureString", value = password },
         },
     });
@@ -129,6 +129,8 @@ public sealed class PostgresConnectorTests : IAsyncLifetime
         Assert.Equal(ErrorCodes.ConnectionRefused, refused.ErrorCode);
 
         var name = await Support.RunAsync(Local, InteractiveOperation.TestConnection, LinkedService(server: "no-such-host.invalid"));
+        var tls = await Support.RunAsync(Local, InteractiveOperation.TestConnection, LinkedService(sslMode: "require"));
+        Assert.True(tls.ErrorCode == ErrorCodes.TlsFailed, $"{tls.ErrorCode}: {tls.Message}");
         Assert.Equal(ErrorCodes.NameNotResolved, name.ErrorCode);
 
         var table = await Support.RunAsync(Local, InteractiveOperation.GetSchema, LinkedService(), Table("missing"));

@@ -256,6 +256,9 @@ public sealed class PostgresConnector(LinkedServiceSettings settings, EngineCont
             if (inner is AuthenticationException tls)
                 return new DataStoreException(ErrorCodes.TlsFailed, $"TLS failure with {endpoint}: {tls.Message} Check sslMode and the server's certificate.", e);
         }
+        if (e.Message.Contains("SSL", StringComparison.Ordinal))
+            return new DataStoreException(ErrorCodes.TlsFailed,
+                $"TLS failure with {endpoint}: {e.Message} The server does not offer TLS to this node: turn ssl on in PostgreSQL, or lower sslMode.", e);
         if (e.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
             return new DataStoreException(ErrorCodes.AuthenticationFailed,
                 $"authentication rejected: PostgreSQL at {endpoint} wants a password for user '{user}' and the linked service gives none.", e);
