@@ -118,6 +118,49 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task A_heartbeat_keeps_what_the_node_says_of_its_relay_and_remote_access()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        var node = Rows.Node(runtime.Id, "n1", T0);
+        await store.InsertNodeAsync(node, 4, default);
+
+        await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, T0, "0.2.0", T0, true, 1, 1, 0, 0, 0, null, null,
+            RelayConnected: false, RelayError: "relay refused", RemotePort: 8060, RemoteCertificate: "AB12"), default);
+
+        var after = (await store.GetNodeAsync(node.Id, default))!;
+        Assert.Equal((false, "relay refused", 8060, "AB12"), (after.RelayConnected, after.RelayError, after.RemotePort, after.RemoteCertificate));
+    }
+
+    [Fact]
+    public async Task A_credential_key_is_adopted_once_then_rotated_in_one_transaction_with_the_secrets()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        await store.UpsertResourceAsync(new FactoryResourceRow("default", "linkedservices", "pg",
+            "{\"connectVia\":{\"referenceName\":\"ir1\"},\"typeProperties\":{\"encryptedCredential\":\"old\"}}", "e1", T0), default);
+
+        Assert.True(await store.AdoptCredentialKeyAsync(runtime.Id, "key-1", default));
+        Assert.False(await store.AdoptCredentialKeyAsync(runtime.Id, "key-x", default));
+        Assert.False(await store.RotateCredentialKeyAsync(runtime.Id, 1, "key-2", [], "e2", default)); // nothing pending
+        await store.MarkCredentialRotationPendingAsync(runtime.Id, default);
+        var pending = (await store.GetRuntimeCredentialStateAsync(runtime.Id, default))!;
+        var stale = await store.RotateCredentialKeyAsync(runtime.Id, 1, "key-2",
+            [new Ferry.Contracts.Protocol.ResealedCredential("default", "pg", "not-what-is-stored", "new")], "e2", default);
+        var rotated = await store.RotateCredentialKeyAsync(runtime.Id, 1, "key-2",
+            [new Ferry.Contracts.Protocol.ResealedCredential("default", "pg", "old", "new")], "e3", default);
+
+        Assert.Equal((1, "key-1", true), (pending.KeyVersion, pending.PublicKey, pending.RotationPending));
+        Assert.False(stale);
+        Assert.True(rotated);
+        var state = (await store.GetRuntimeCredentialStateAsync(runtime.Id, default))!;
+        Assert.Equal((2, "key-2", false), (state.KeyVersion, state.PublicKey, state.RotationPending));
+        Assert.Contains("\"new\"", (await store.GetResourceAsync("default", "linkedservices", "pg", default))!.PropertiesJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Silent_nodes_are_those_recorded_up_with_no_heartbeat_since_the_cutoff()
     {
         var store = await StoreWithFactoryAsync();

@@ -18,14 +18,9 @@ namespace Ferry.Server.Credentials;
 /// </summary>
 public sealed class CredentialRotationService(IFerryStore store, TimeProvider time)
 {
-    /// <summary>What to ask of <paramref name="node"/> in its heartbeat answer: a rotation, when one is pending and the node holds the current key.</summary>
-    public async Task<CredentialRotation?> PendingForAsync(NodeRow node, int runtimeVersion, CancellationToken ct)
-    {
-        if (runtimeVersion == 0 || node.CredentialKeyVersion != runtimeVersion || !await store.IsCredentialRotationPendingAsync(node.RuntimeId, ct))
-            return null;
-        var runtime = await store.GetRuntimeByIdAsync(node.RuntimeId, ct);
-        return runtime is null ? null : new CredentialRotation(runtimeVersion + 1, await StoredCredentialsAsync(runtime, runtimeVersion, ct));
-    }
+    /// <summary>The rotation to ask of a node that holds the runtime's current key, while one is pending: the next version and every stored secret.</summary>
+    public async Task<CredentialRotation?> PendingForAsync(RuntimeRow runtime, int runtimeVersion, CancellationToken ct) =>
+        runtimeVersion == 0 ? null : new CredentialRotation(runtimeVersion + 1, await StoredCredentialsAsync(runtime, runtimeVersion, ct));
 
     public async Task AcceptAsync(NodeRow from, CredentialRotationRequest request, CancellationToken ct)
     {

@@ -21,11 +21,12 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             node = node with { RecordedStatus = NodeStatus.Offline };
         }
 
-        var runtimeKey = await store.GetCredentialKeyAsync(node.RuntimeId, ct);
-        var runtimeVersion = runtimeKey?.Version ?? 0;
-        var runtime = await store.GetRuntimeByIdAsync(node.RuntimeId, ct);
-        var selfContained = runtime?.SelfContainedInteractiveAuthoring ?? false;
-        var approvalRequired = runtime?.NodeApprovalRequired ?? false;
+        // One read of the runtime row gives its settings and its credential key state.
+        var state = await store.GetRuntimeCredentialStateAsync(node.RuntimeId, ct);
+        var runtimeVersion = state?.KeyVersion ?? 0;
+        var runtimePublicKey = state?.PublicKey;
+        var selfContained = state?.Runtime.SelfContainedInteractiveAuthoring ?? false;
+        var approvalRequired = state?.Runtime.NodeApprovalRequired ?? false;
         var inSync = NodeStatusRules.CredentialInSync(heartbeat.CredentialKeyVersion, runtimeVersion);
         var relayOk = NodeStatusRules.RelayUsable(heartbeat.RelayConnected, relayRequired: !selfContained);
         var target = inSync && relayOk ? NodeStatus.Online : NodeStatus.Limited;
@@ -72,9 +73,9 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
                 .Select(n => new CredentialHolder(n.Name, $"https://{HostOf(n.IpAddress!)}:{n.RemotePort}", n.RemoteCertificate!)).ToList();
         }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
-        return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimeKey?.PublicKey,
+        return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimePublicKey,
             requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
-            inSync ? await rotation.PendingForAsync(node with { CredentialKeyVersion = heartbeat.CredentialKeyVersion }, runtimeVersion, ct) : null,
+            inSync && state is { RotationPending: true } ? await rotation.PendingForAsync(state.Runtime, runtimeVersion, ct) : null,
             approvalRequired, holders is { Count: > 0 } ? holders : null);
     }
 

@@ -30,3 +30,6 @@ public sealed record RuntimeRow(
         System.Text.Json.Nodes.JsonNode.Parse(PropertiesJson)?["typeProperties"]?[name] is System.Text.Json.Nodes.JsonValue v
         && v.TryGetValue<bool>(out var enabled) && enabled;
 }
+
+/// <summary>A runtime and its credential key: version (0: none yet), public half, and whether a rotation is pending.</summary>
+public sealed record RuntimeCredentialState(RuntimeRow Runtime, int KeyVersion, string? PublicKey, bool RotationPending);
