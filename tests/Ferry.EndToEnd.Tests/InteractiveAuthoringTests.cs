@@ -172,6 +172,15 @@ public sealed class InteractiveAuthoringTests : IDisposable
         Assert.Equal("mug", items["rows"]![1]![1]!.GetValue<string>());
         Assert.Contains("items", Names((await server.FerryJsonAsync("linked-service", "browse", "--name", "shop"))["items"]));
 
+        // Without connectVia the managed runtime (the server itself) runs the request, under its own, default policy.
+        await server.FerryJsonAsync("linked-service", "create", "--name", "managed-share", "--file", Write("managed.json", $$"""
+            {"properties": {"type": "FileServer", "typeProperties": {"host": "{{data}}"} } }
+            """));
+        var managed = await server.FerryAsync("linked-service", "browse", "--name", "managed-share");
+        Assert.Equal(1, managed.ExitCode);
+        Assert.Contains("PathNotAllowed", managed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ran on runtime 'managed'", managed.Stderr, StringComparison.Ordinal);
+
         var traversal = await server.FerryAsync("linked-service", "browse", "--name", "share", "--path", "../secret");
         Assert.Contains("PathNotAllowed", traversal.Stderr, StringComparison.Ordinal);
         var symlink = await server.FerryAsync("dataset", "preview", "--name", "escaped");
