@@ -51,15 +51,20 @@ public sealed partial class HeartbeatService(
                 var (total, available) = HostMetrics.Read();
                 var heldVersion = HeldCredentialVersion(identity.RuntimeId);
                 // Behind when holding nothing, or an older version than the runtime's (after a rotation).
+                // Coming back from an outage of the server, the relay is down for the same reason: no news until it has had its chance.
+                var (relayConnected, relayError) = state.Current.State == ConnectionState.Connected ? link.Report(time.GetUtcNow()) : (null, null);
                 var (syncKey, syncSignature) = heldVersion == 0 || heldVersion < _runtimeCredentialVersion ? _sync.WaitingKey(identity) : (null, null);
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
                     Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
-                    heldVersion, syncKey, link.RelayConnected, link.RelayError, syncSignature, remote.Port, remote.CertificateSha256), stoppingToken);
+                    heldVersion, syncKey, relayConnected, relayError, syncSignature, remote.Port, remote.CertificateSha256), stoppingToken);
                 _runtimeCredentialVersion = response.CredentialKeyVersion;
                 link.Directed(response.RelayUrl, response.SelfContainedInteractiveAuthoring);
                 if (state.Current.State != ConnectionState.Connected)
+                {
                     LogConnected(logger, identity.ServerUrl, identity.Factory, identity.Runtime, identity.NodeName);
+                    link.ServerBack(time.GetUtcNow());
+                }
                 state.Connected(time.GetUtcNow());
                 _backoff.Reset();
                 _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));

@@ -7,8 +7,12 @@ namespace Ferry.Node.Interactive;
 /// </summary>
 public sealed class InteractiveLink
 {
+    /// <summary>How long the relay may be down, while the server answers heartbeats, before the node reports it (and shows Limited).</summary>
+    public static readonly TimeSpan ReportAfter = TimeSpan.FromSeconds(10);
+
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset? _downSince;
 
     public string? RelayUrl { get; private set; }
     public bool SelfContained { get; private set; }
@@ -26,21 +30,55 @@ public sealed class InteractiveLink
                 return;
             RelayUrl = relayUrl;
             SelfContained = selfContained;
-            _changed.TrySetResult();
-            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            Wake();
         }
     }
 
     public void RelayUp()
     {
-        RelayConnected = true;
-        RelayError = null;
+        lock (_gate)
+        {
+            RelayConnected = true;
+            RelayError = null;
+            _downSince = null;
+        }
     }
 
-    public void RelayDown(string error)
+    public void RelayDown(string error, DateTimeOffset now)
     {
-        RelayConnected = false;
-        RelayError = error;
+        lock (_gate)
+        {
+            RelayConnected = false;
+            RelayError = error;
+            _downSince ??= now;
+        }
+    }
+
+    /// <summary>
+    /// A heartbeat went through after the server was unreachable: the relay's outage so far is explained by that, so it
+    /// counts from now, and the relay retries at once instead of waiting out its backoff.
+    /// </summary>
+    public void ServerBack(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (RelayConnected == false)
+                _downSince = now;
+            Wake();
+        }
+    }
+
+    /// <summary>What the next heartbeat says of the relay: a drop shorter than <see cref="ReportAfter"/> is a reconnect, not news.</summary>
+    public (bool? Connected, string? Error) Report(DateTimeOffset now)
+    {
+        lock (_gate)
+            return RelayConnected == false && _downSince is { } since && now - since < ReportAfter ? (null, null) : (RelayConnected, RelayError);
+    }
+
+    private void Wake()
+    {
+        _changed.TrySetResult();
+        _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Waits until the server's directions change, or <paramref name="timeout"/> passes.</summary>

@@ -156,7 +156,7 @@ public sealed partial class RelayService(IdentityWatch identities, InteractiveLi
         var delay = _backoff.NextDelay();
         if (link.RelayError != error)
             LogDown(logger, error, delay.TotalSeconds);
-        link.RelayDown(error);
+        link.RelayDown(error, time.GetUtcNow());
         return delay;
     }
 
