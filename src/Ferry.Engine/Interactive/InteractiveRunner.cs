@@ -40,56 +40,34 @@ public static class InteractiveRunner
     {
         var settings = LinkedServiceSettings.From(request.LinkedService, context, request.SecretStores);
         var rows = Math.Clamp(request.Rows <= 0 ? DefaultPreviewRows : request.Rows, 1, MaxPreviewRows);
-        var dataset = request.Dataset;
-        switch (settings.Type.ToUpperInvariant())
+        IInteractiveConnector? connector = settings.Type.ToUpperInvariant() switch
         {
-            case "POSTGRESQLV2":
+            "POSTGRESQLV2" => new PostgresConnector(settings, context),
+            "SQLITE" => new SqliteConnector(settings, context),
+            "FILESERVER" => new FileServerConnector(settings, context),
+            _ => null,
+        };
+        if (connector is not null)
+        {
+            return request.Operation switch
             {
-                var c = new PostgresConnector(settings, context);
-                return request.Operation switch
-                {
-                    InteractiveOperation.TestConnection => Message(await c.TestConnectionAsync(ct)),
-                    InteractiveOperation.Browse => await c.BrowseAsync(request.Path, ct),
-                    InteractiveOperation.GetSchema => await c.GetSchemaAsync(RequireDataset(dataset), ct),
-                    InteractiveOperation.Preview => await c.PreviewAsync(RequireDataset(dataset), rows, ct),
-                    _ => throw Unknown(request.Operation),
-                };
-            }
-            case "SQLITE":
-            {
-                var c = new SqliteConnector(settings, context);
-                return request.Operation switch
-                {
-                    InteractiveOperation.TestConnection => Message(await c.TestConnectionAsync(ct)),
-                    InteractiveOperation.Browse => await c.BrowseAsync(ct),
-                    InteractiveOperation.GetSchema => await c.GetSchemaAsync(RequireDataset(dataset), ct),
-                    InteractiveOperation.Preview => await c.PreviewAsync(RequireDataset(dataset), rows, ct),
-                    _ => throw Unknown(request.Operation),
-                };
-            }
-            case "FILESERVER":
-            {
-                var c = new FileServerConnector(settings, context);
-                return request.Operation switch
-                {
-                    InteractiveOperation.TestConnection => Message(await c.TestConnectionAsync(ct)),
-                    InteractiveOperation.Browse => await c.BrowseAsync(request.Path, ct),
-                    InteractiveOperation.GetSchema => await c.GetSchemaAsync(RequireDataset(dataset), ct),
-                    InteractiveOperation.Preview => await c.PreviewAsync(RequireDataset(dataset), rows, ct),
-                    _ => throw Unknown(request.Operation),
-                };
-            }
-            case "HTTPSERVER":
-                return request.Operation == InteractiveOperation.TestConnection
-                    ? Message(await new HttpConnector(settings, context).TestConnectionAsync(ct))
-                    : throw new DataStoreException(ErrorCodes.UnsupportedType, $"An HttpServer linked service supports test connection only, not {request.Operation}.");
-            case "SECRETSTORE":
-                return request.Operation == InteractiveOperation.TestConnection
-                    ? Message(SecretStoreTest(request, context))
-                    : throw new DataStoreException(ErrorCodes.UnsupportedType, $"A SecretStore supports test connection only; its secrets are never listed or shown.");
-            default:
-                throw new DataStoreException(ErrorCodes.UnsupportedType, $"Linked service type '{settings.Type}' has no interactive operations.");
+                InteractiveOperation.TestConnection => Message(await connector.TestConnectionAsync(ct)),
+                InteractiveOperation.Browse => await connector.BrowseAsync(request.Path, ct),
+                InteractiveOperation.GetSchema => await connector.GetSchemaAsync(RequireDataset(request.Dataset), ct),
+                InteractiveOperation.Preview => await connector.PreviewAsync(RequireDataset(request.Dataset), rows, ct),
+                _ => throw Unknown(request.Operation),
+            };
         }
+        return settings.Type.ToUpperInvariant() switch
+        {
+            "HTTPSERVER" => request.Operation == InteractiveOperation.TestConnection
+                ? Message(await new HttpConnector(settings, context).TestConnectionAsync(ct))
+                : throw new DataStoreException(ErrorCodes.UnsupportedType, $"An HttpServer linked service supports test connection only, not {request.Operation}."),
+            "SECRETSTORE" => request.Operation == InteractiveOperation.TestConnection
+                ? Message(SecretStoreTest(request, context))
+                : throw new DataStoreException(ErrorCodes.UnsupportedType, "A SecretStore supports test connection only; its secrets are never listed or shown."),
+            _ => throw new DataStoreException(ErrorCodes.UnsupportedType, $"Linked service type '{settings.Type}' has no interactive operations."),
+        };
     }
 
     private static JsonObject Message(string message) => new() { ["message"] = message };

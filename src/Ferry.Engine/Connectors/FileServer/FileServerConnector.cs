@@ -12,7 +12,7 @@ namespace Ferry.Engine.Connectors.FileServer;
 /// ADF's FileServer linked service: <c>host</c> is a folder on the node, and every path is relative to it and passes
 /// local folder path validation. Browses folders, and reads DelimitedText and Json datasets for schema and preview.
 /// </summary>
-public sealed class FileServerConnector(LinkedServiceSettings settings, EngineContext context)
+public sealed class FileServerConnector(LinkedServiceSettings settings, EngineContext context) : IInteractiveConnector
 {
     private const int SchemaSampleRows = 100;
 

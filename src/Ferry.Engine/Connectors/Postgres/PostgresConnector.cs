@@ -12,7 +12,7 @@ namespace Ferry.Engine.Connectors.Postgres;
 /// ADF's PostgreSqlV2 linked service, interactively: connect, list schemas and tables, read a table's columns, preview
 /// rows. Each failure is told apart (name, refused, TLS, authentication, database, table, permission).
 /// </summary>
-public sealed class PostgresConnector(LinkedServiceSettings settings, EngineContext context)
+public sealed class PostgresConnector(LinkedServiceSettings settings, EngineContext context) : IInteractiveConnector
 {
     private string _endpoint = "";
 

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Ferry.Engine.Connectors.Sqlite;
 
 /// <summary>A SQLite file on the host, opened read-only for interactive requests; its folder is subject to local folder path validation.</summary>
-public sealed class SqliteConnector(LinkedServiceSettings settings, EngineContext context)
+public sealed class SqliteConnector(LinkedServiceSettings settings, EngineContext context) : IInteractiveConnector
 {
     private string _path = "";
 
@@ -19,7 +19,8 @@ public sealed class SqliteConnector(LinkedServiceSettings settings, EngineContex
         return $"Opened SQLite database '{_path}' ({objects} schema objects).";
     }
 
-    public async Task<JsonObject> BrowseAsync(CancellationToken ct)
+    /// <summary>A SQLite file has one schema: its tables and views, whatever the path.</summary>
+    public async Task<JsonObject> BrowseAsync(string? path, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var command = new SqliteCommand(
