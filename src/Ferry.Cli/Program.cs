@@ -7,4 +7,5 @@ globals.AddTo(root);
 root.Subcommands.Add(IntegrationRuntimeCommands.Build(globals));
 root.Subcommands.Add(FactoryResourceCommands.Build(globals, "linked-service", "linkedservices", "linked service"));
 root.Subcommands.Add(FactoryResourceCommands.Build(globals, "dataset", "datasets", "dataset"));
+root.Subcommands.Add(FactoryResourceCommands.Build(globals, "pipeline", "pipelines", "pipeline"));
 return await root.Parse(args).InvokeAsync();

@@ -5,7 +5,7 @@ using Ferry.Cli.Connection;
 
 namespace Ferry.Cli.Commands;
 
-/// <summary>`ferry linked-service ...` and `ferry dataset ...`: create from an ADF JSON file, show, list, delete.</summary>
+/// <summary>`ferry linked-service ...`, `ferry dataset ...` and `ferry pipeline ...`: create from an ADF JSON file, show, list, delete, and each kind's own verbs.</summary>
 public static class FactoryResourceCommands
 {
     public static Command Build(GlobalOptions g, string verb, string pathSegment, string noun)
@@ -51,7 +51,8 @@ public static class FactoryResourceCommands
             sub.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Post, PathOf(api, p.GetValue(name)) + "/" + operation, body(p), c), ct));
             return sub;
         }
-        command.Subcommands.Add(Interactive("test-connection", "testConnection", $"Test the {noun}'s connection from a node of its runtime", [], _ => null));
+        if (pathSegment is "linkedservices" or "datasets")
+            command.Subcommands.Add(Interactive("test-connection", "testConnection", $"Test the {noun}'s connection from a node of its runtime", [], _ => null));
         if (pathSegment == "linkedservices")
         {
             var nodeUrl = new Option<string?>("--node") { Description = "A node's remote access URL (https://host:8060): seal on that node, without the control plane" };
@@ -79,7 +80,7 @@ public static class FactoryResourceCommands
             command.Subcommands.Add(Interactive("browse", "browse", "List folders and files, or schemas and tables, as a node sees them", [path],
                 p => p.GetValue(path) is { } value ? new JsonObject { ["path"] = value } : null));
         }
-        else
+        else if (pathSegment == "datasets")
         {
             var rows = new Option<int>("--rows") { Description = "How many rows to preview (1..1000)", DefaultValueFactory = _ => 10 };
             command.Subcommands.Add(Interactive("schema", "getSchema", "Show the dataset's columns and types, read on a node", [], _ => null));

@@ -3,12 +3,12 @@ using Ferry.Server.FactoryResources;
 
 namespace Ferry.Server.Api;
 
-/// <summary>ADF's linked service and dataset REST surface: /factories/{factory}/linkedservices and /datasets.</summary>
+/// <summary>ADF's linked service, dataset and pipeline REST surface: /factories/{factory}/linkedservices, /datasets and /pipelines.</summary>
 public static class FactoryResourceEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        foreach (var kind in new[] { FactoryResourceService.LinkedServices, FactoryResourceService.Datasets })
+        foreach (var kind in new[] { FactoryResourceService.LinkedServices, FactoryResourceService.Datasets, FactoryResourceService.Pipelines })
         {
             var group = app.MapGroup($"/factories/{{factory}}/{kind}");
             var json = FerryJsonContext.Default;

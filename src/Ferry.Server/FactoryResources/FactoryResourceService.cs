@@ -21,6 +21,7 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 {
     public const string LinkedServices = "linkedservices";
     public const string Datasets = "datasets";
+    public const string Pipelines = "pipelines";
 
     public async Task<(FactoryResource Resource, bool Created)> CreateOrUpdateAsync(string factory, string kind, string name, JsonObject body, CancellationToken ct)
     {
@@ -37,8 +38,10 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
 
         if (kind == LinkedServices)
             await CheckLinkedServiceAsync(factory, properties, ct);
-        else
+        else if (kind == Datasets)
             await CheckDatasetAsync(factory, properties, ct);
+        else
+            await Ferry.Server.Pipelines.PipelineCheck.CheckAsync(store, factory, properties, ct);
 
         var existing = await store.GetResourceAsync(factory, kind, name, ct);
         var row = new FactoryResourceRow(factory, kind, existing?.Name ?? name, properties.ToJsonString(), Etag.New(), existing?.CreatedAt ?? time.GetUtcNow());
@@ -78,6 +81,16 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
             if (secretUsers.Count > 0)
                 throw FerryException.Conflict(ErrorCodes.ResourceInUse,
                     $"Secret store '{name}' holds secrets of linked service(s) {string.Join(", ", secretUsers.Select(u => $"'{u}'"))}; repoint them first.");
+        }
+        if (kind == Datasets)
+        {
+            var users = (await store.ListResourcesAsync(factory, Pipelines, ct))
+                .Where(p => (Parse(p)["activities"] as JsonArray ?? []).OfType<JsonObject>().Any(a =>
+                    new[] { "inputs", "outputs" }.Any(side => (a[side] as JsonArray ?? []).Any(r => string.Equals(ReferenceName(r), name, StringComparison.OrdinalIgnoreCase)))))
+                .Select(p => p.Name).ToList();
+            if (users.Count > 0)
+                throw FerryException.Conflict(ErrorCodes.ResourceInUse,
+                    $"Dataset '{name}' is used by pipeline(s) {string.Join(", ", users.Select(u => $"'{u}'"))}; delete or change them first.");
         }
         return await store.DeleteResourceAsync(factory, kind, name, ct);
     }
@@ -170,7 +183,7 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
         $"/factories/{r.Factory}/{r.Kind}/{r.Name}", r.Name, $"Microsoft.DataFactory/factories/{r.Kind}", r.Etag, Parse(r));
 
 
-    private static string Noun(string kind) => kind == LinkedServices ? "linked service" : "dataset";
-    private static string Capitalized(string kind) => kind == LinkedServices ? "Linked service" : "Dataset";
-    private static string CliNoun(string kind) => kind == LinkedServices ? "linked-service" : "dataset";
+    private static string Noun(string kind) => kind switch { LinkedServices => "linked service", Datasets => "dataset", _ => "pipeline" };
+    private static string Capitalized(string kind) => kind switch { LinkedServices => "Linked service", Datasets => "Dataset", _ => "Pipeline" };
+    private static string CliNoun(string kind) => kind switch { LinkedServices => "linked-service", Datasets => "dataset", _ => "pipeline" };
 }
