@@ -58,4 +58,11 @@ public static class ErrorCodes
     public const string LocalMachineAccessDisabled = "LocalMachineAccessDisabled";
     public const string InvalidData = "InvalidData";
     public const string DataStoreError = "DataStoreError";
+
+    // Pipelines, runs and jobs.
+    public const string RunNotFound = "RunNotFound";
+    public const string InvalidParameters = "InvalidParameters";
+    public const string RuntimeConflict = "RuntimeConflict";
+    public const string LeaseLost = "LeaseLost";
+    public const string JobNotFound = "JobNotFound";
 }

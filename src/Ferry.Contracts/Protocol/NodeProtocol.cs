@@ -15,5 +15,8 @@ public static class NodeProtocol
     /// <summary>Self-contained interactive authoring: the node long-polls for interactive requests here instead of the relay.</summary>
     public const string InteractivePollPath = "/node/v1/interactive/poll";
     public const string InteractiveResultPath = "/node/v1/interactive/result";
+    public const string JobPollPath = "/node/v1/jobs/poll";
+    /// <summary>Followed by /{jobId}/renew or /{jobId}/complete.</summary>
+    public const string JobsPath = "/node/v1/jobs";
     public const string AuthorizationScheme = "FerryNode";
 }

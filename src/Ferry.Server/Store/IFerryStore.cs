@@ -3,7 +3,7 @@ using Ferry.Contracts.Resources;
 namespace Ferry.Server.Store;
 
 /// <summary>The control plane's persistent state. One contract, two implementations (SQLite, PostgreSQL), one test suite.</summary>
-public interface IFerryStore
+public partial interface IFerryStore
 {
     /// <summary>Creates or migrates the schema to the version this server needs.</summary>
     Task MigrateAsync(CancellationToken ct);

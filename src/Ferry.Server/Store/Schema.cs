@@ -56,5 +56,19 @@ public static class Schema
             "ALTER TABLE nodes ADD COLUMN remote_port INTEGER",
             "ALTER TABLE nodes ADD COLUMN remote_certificate TEXT",
         ],
+        [
+            "CREATE TABLE pipeline_runs (id TEXT PRIMARY KEY, factory TEXT NOT NULL, pipeline TEXT NOT NULL, status TEXT NOT NULL, " +
+            "parameters TEXT NOT NULL, pipeline_json TEXT NOT NULL, run_start BIGINT NOT NULL, run_end BIGINT, message TEXT, " +
+            "cancel_requested INTEGER NOT NULL, last_updated BIGINT NOT NULL)",
+            "CREATE INDEX pipeline_runs_by_factory ON pipeline_runs (factory, run_start)",
+            "CREATE TABLE activity_runs (id TEXT PRIMARY KEY, run_id TEXT NOT NULL, activity TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL, " +
+            "runtime TEXT, node TEXT, input TEXT, output TEXT, error TEXT, queued_at BIGINT NOT NULL, run_start BIGINT, run_end BIGINT, attempt INTEGER NOT NULL)",
+            "CREATE INDEX activity_runs_by_run ON activity_runs (run_id)",
+            // One row per leasable piece of work; queue is the runtime's id, or 'managed'. epoch is the lease's fencing token.
+            "CREATE TABLE jobs (id TEXT PRIMARY KEY, queue TEXT NOT NULL, activity_run_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, " +
+            "node_id TEXT, node_name TEXT, epoch INTEGER NOT NULL, lease_expires BIGINT, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, " +
+            "not_before BIGINT NOT NULL, created_at BIGINT NOT NULL, cancel_requested INTEGER NOT NULL, history TEXT NOT NULL)",
+            "CREATE INDEX jobs_by_queue ON jobs (queue, status, not_before)",
+        ],
     ];
 }

@@ -7,7 +7,7 @@ namespace Ferry.Server.Store;
 /// The store over plain ADO.NET. SQLite and PostgreSQL share every statement (named parameters, ON CONFLICT,
 /// times as Unix milliseconds, flags as integers); <see cref="SqlDialect"/> holds the few differences.
 /// </summary>
-public sealed class SqlFerryStore(SqlDialect dialect) : IFerryStore
+public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
 {
     private const string RuntimeColumns =
         "id, factory, name, type, properties, etag, created_at, auto_update, update_delay_offset, key1_gen, key1_hash, key2_gen, key2_hash, recorded_state";

@@ -124,6 +124,22 @@ public sealed class FileServerConnector(LinkedServiceSettings settings, EngineCo
     }
 
     /// <summary>The file a dataset names (location.folderPath / location.fileName); with no fileName, the folder's first file, as ADF does.</summary>
+    /// <summary>The file a dataset's location names, for writing: its folder is created, the path passes the node's policy.</summary>
+    internal string TargetFile(JsonObject properties)
+    {
+        var location = properties["location"] as JsonObject ?? [];
+        var folderPath = location["folderPath"]?.GetValue<string>() ?? "";
+        var fileName = location["fileName"]?.GetValue<string>()
+                       ?? throw new DataStoreException(ErrorCodes.InvalidProperty, "The sink dataset has no location.fileName; name the file to write.");
+        var folder = LocalFolders.Resolve(context.Policy, Root, folderPath);
+        Directory.CreateDirectory(folder);
+        return LocalFolders.Resolve(context.Policy, Root, Path.Combine(folderPath, fileName));
+    }
+
+    internal string SourceFile(JsonObject properties) => LocateFile(properties);
+
+    internal static Stream OpenRead(string file, string? compression) => Open(file, compression);
+
     private string LocateFile(JsonObject properties)
     {
         var location = properties["location"] as JsonObject ?? [];

@@ -135,7 +135,12 @@ public sealed class PostgresConnector(LinkedServiceSettings settings, EngineCont
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    /// <summary>Where the last connection went (host:port), for messages.</summary>
+    internal string Endpoint => _endpoint;
+
+    internal DataStoreException Classify(Exception e) => ClassifyAt(e, null, _endpoint);
+
+    internal async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
         var builder = Build();
         var hosts = (builder.Host ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -223,6 +228,11 @@ public sealed class PostgresConnector(LinkedServiceSettings settings, EngineCont
     }
 
     private DataStoreException Classify(Exception e, NpgsqlConnectionStringBuilder? builder) => ClassifyAt(e, builder, _endpoint);
+
+    /// <summary>The schema and table a PostgreSqlV2Table dataset names (the linked service's schema, else public).</summary>
+    internal (string Schema, string Table) TableOfDataset(JsonObject dataset) => TableOf(dataset);
+
+    internal static string QuoteIdentifier(string identifier) => Quote(identifier);
 
     internal static DataStoreException ClassifyAt(Exception e, NpgsqlConnectionStringBuilder? builder, string endpoint)
     {

@@ -50,7 +50,7 @@ public static class FormatEncoding
     {
         var name = typeProperties["encodingName"]?.GetValue<string>();
         if (string.IsNullOrEmpty(name) || name.Equals("UTF-8", StringComparison.OrdinalIgnoreCase))
-            return new UTF8Encoding(false);
+            return new UTF8Encoding(false, throwOnInvalidBytes: true);
         try
         {
             return Encoding.GetEncoding(name);

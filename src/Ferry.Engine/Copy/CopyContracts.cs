@@ -1,0 +1,36 @@
+namespace Ferry.Engine.Copy;
+
+/// <summary>
+/// A column as the copy moves it: its name, the CLR type its values have (ADF's interim types), and, from PostgreSQL,
+/// the source's own type name, so a PostgreSQL sink that creates its table keeps it (jsonb stays jsonb).
+/// </summary>
+public sealed record CopyColumn(string Name, Type Type, string? PostgresType = null);
+
+/// <summary>Where rows come from. Rows are read into a buffer the caller owns, one at a time.</summary>
+public interface ICopySource : IAsyncDisposable
+{
+    Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct);
+
+    /// <summary>Fills <paramref name="row"/> with the next row; false at the end.</summary>
+    ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct);
+
+    long BytesRead { get; }
+    int FilesRead { get; }
+}
+
+/// <summary>Where rows go. Nothing is visible to others until <see cref="CommitAsync"/>; disposing without it leaves no trace.</summary>
+public interface ICopySink : IAsyncDisposable
+{
+    Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct);
+
+    /// <summary>Writes one row; <paramref name="rowNumber"/> names it in errors.</summary>
+    ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct);
+
+    Task CommitAsync(CancellationToken ct);
+
+    long BytesWritten { get; }
+    int FilesWritten { get; }
+}
+
+/// <summary>What the copy has done so far, reported to the control plane with each lease renewal.</summary>
+public sealed record CopyProgress(long RowsRead, long RowsCopied, long BytesRead, long BytesWritten);

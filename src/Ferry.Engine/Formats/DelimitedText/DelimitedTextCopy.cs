@@ -1,0 +1,200 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Problems;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Interactive;
+
+namespace Ferry.Engine.Formats.DelimitedText;
+
+/// <summary>Reads a delimited text file as rows of strings (null for the null value), with the header's names or ADF's Prop_N.</summary>
+public sealed class DelimitedTextSource(string file, DelimitedTextFormat format, string? compression) : ICopySource
+{
+    private Stream? _stream;
+    private CountingStream? _counter;
+    private StreamReader? _text;
+    private DelimitedTextReader? _reader;
+    private readonly List<string?> _fields = [];
+    private int _width;
+    private List<string?>? _pending;
+
+    public long BytesRead => _counter?.Count ?? 0;
+    public int FilesRead => 1;
+
+    public Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
+    {
+        _counter = new CountingStream(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+        _stream = compression?.ToUpperInvariant() == "GZIP" ? new GZipStream(_counter, CompressionMode.Decompress) : _counter;
+        _text = new StreamReader(_stream, format.Encoding, detectEncodingFromByteOrderMarks: true, 1 << 16);
+        _reader = new DelimitedTextReader(_text, format);
+        List<CopyColumn> columns;
+        if (format.FirstRowAsHeader && _reader.TryReadRecord(_fields))
+        {
+            columns = _fields.Select((f, i) => new CopyColumn(string.IsNullOrEmpty(f) ? $"Prop_{i}" : f, typeof(string))).ToList();
+        }
+        else
+        {
+            // Without a header the first row tells the width; it is kept to be read again.
+            _pending = _reader.TryReadRecord(_fields) ? [.. _fields] : null;
+            columns = Enumerable.Range(0, _pending?.Count ?? 0).Select(i => new CopyColumn($"Prop_{i}", typeof(string))).ToList();
+        }
+        _width = columns.Count;
+        return Task.FromResult<IReadOnlyList<CopyColumn>>(columns);
+    }
+
+    public ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct)
+    {
+        List<string?> fields;
+        if (_pending is not null)
+        {
+            fields = _pending;
+            _pending = null;
+        }
+        else
+        {
+            try
+            {
+                if (!_reader!.TryReadRecord(_fields))
+                    return ValueTask.FromResult(false);
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new DataStoreException(ErrorCodes.InvalidData, $"'{file}' near line {_reader!.Line} is not valid {format.Encoding.WebName}: {e.Message}");
+            }
+            fields = _fields;
+        }
+        if (fields.Count != _width)
+            throw new DataStoreException(ErrorCodes.InvalidData,
+                $"'{file}' line {_reader!.Line} has {fields.Count} columns where the file has {_width}; check columnDelimiter, quoteChar and escapeChar.");
+        for (var i = 0; i < row.Length; i++)
+            row[i] = fields[i];
+        return ValueTask.FromResult(true);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _text?.Dispose();
+        _stream?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Writes a delimited text file that appears under its name only when whole: rows go to a temporary file beside it,
+/// renamed over the target at commit, deleted if the copy fails or is cancelled.
+/// </summary>
+public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, string? compression) : ICopySink
+{
+    private readonly string _temp = Path.Combine(Path.GetDirectoryName(file)!, $".{Path.GetFileName(file)}.ferry-{Guid.NewGuid():N}.tmp");
+    private CountingStream? _counter;
+    private Stream? _stream;
+    private StreamWriter? _writer;
+    private bool _committed;
+    private readonly char _delimiter = format.ColumnDelimiter;
+    private readonly string _rowEnd = format.RowDelimiter is { } r ? r.ToString() : "\n";
+
+    public long BytesWritten => _counter?.Count ?? 0;
+    public int FilesWritten => _committed ? 1 : 0;
+
+    public async Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
+    {
+        _counter = new CountingStream(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+        _stream = compression?.ToUpperInvariant() == "GZIP" ? new GZipStream(_counter, CompressionLevel.Fastest) : _counter;
+        _writer = new StreamWriter(_stream, format.Encoding, 1 << 16);
+        if (format.FirstRowAsHeader)
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                if (i > 0)
+                    _writer.Write(_delimiter);
+                WriteField(columns[i].Name);
+            }
+            await _writer.WriteAsync(_rowEnd);
+        }
+    }
+
+    public ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct)
+    {
+        for (var i = 0; i < row.Length; i++)
+        {
+            if (i > 0)
+                _writer!.Write(_delimiter);
+            if (row[i] is { } value)
+                WriteField(TextValues.Format(value));
+            else
+                _writer!.Write(format.NullValue);
+        }
+        _writer!.Write(_rowEnd);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Quotes a field when it must be (delimiter, quote, escape, line break, or text that would read as null).</summary>
+    private void WriteField(string value)
+    {
+        var quote = format.QuoteChar;
+        var needs = value.Length == 0 || value == format.NullValue || value.AsSpan().IndexOfAny([_delimiter, '\r', '\n']) >= 0
+                    || (quote is { } q && value.Contains(q)) || (format.EscapeChar is { } e && value.Contains(e));
+        if (!needs || quote is null)
+        {
+            _writer!.Write(value);
+            return;
+        }
+        var escape = format.EscapeChar ?? quote.Value;
+        _writer!.Write(quote.Value);
+        foreach (var c in value)
+        {
+            if (c == quote.Value || (c == escape && escape != quote.Value))
+                _writer.Write(escape);
+            _writer.Write(c);
+        }
+        _writer.Write(quote.Value);
+    }
+
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        await _writer!.FlushAsync(ct);
+        await _writer.DisposeAsync();
+        _writer = null;
+        File.Move(_temp, file, overwrite: true);
+        _committed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+            await _writer.DisposeAsync();
+        if (!_committed && File.Exists(_temp))
+            File.Delete(_temp);
+    }
+}
+
+/// <summary>Counts the bytes that pass, for dataRead and dataWritten.</summary>
+internal sealed class CountingStream(Stream inner) : Stream
+{
+    public long Count { get; private set; }
+    public override bool CanRead => inner.CanRead;
+    public override bool CanSeek => false;
+    public override bool CanWrite => inner.CanWrite;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+    public override void Flush() => inner.Flush();
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var read = inner.Read(buffer, offset, count);
+        Count += read;
+        return read;
+    }
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        inner.Write(buffer, offset, count);
+        Count += count;
+    }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
+}

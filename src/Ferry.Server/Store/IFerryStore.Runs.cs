@@ -1,0 +1,32 @@
+namespace Ferry.Server.Store;
+
+/// <summary>Pipeline runs, activity runs and the job queues.</summary>
+public partial interface IFerryStore
+{
+    Task InsertPipelineRunAsync(PipelineRunRow run, CancellationToken ct);
+    Task<PipelineRunRow?> GetPipelineRunAsync(Guid id, CancellationToken ct);
+    /// <summary>The factory's runs that started in [from, to), newest first.</summary>
+    Task<IReadOnlyList<PipelineRunRow>> ListPipelineRunsAsync(string factory, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct);
+    Task UpdatePipelineRunAsync(Guid id, string status, DateTimeOffset? runEnd, string? message, DateTimeOffset now, CancellationToken ct);
+    Task RequestRunCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct);
+
+    Task InsertActivityRunAsync(ActivityRunRow run, CancellationToken ct);
+    Task<ActivityRunRow?> GetActivityRunAsync(Guid id, CancellationToken ct);
+    Task<IReadOnlyList<ActivityRunRow>> ListActivityRunsAsync(Guid runId, CancellationToken ct);
+    /// <summary>Writes the activity run's status, node, output, error and times.</summary>
+    Task UpdateActivityRunAsync(ActivityRunRow run, CancellationToken ct);
+
+    Task InsertJobAsync(JobRow job, CancellationToken ct);
+    Task<JobRow?> GetJobAsync(Guid id, CancellationToken ct);
+    /// <summary>Leases the oldest queued job of <paramref name="queue"/> that may start now, raising its epoch; null when none.</summary>
+    Task<JobRow?> TryLeaseJobAsync(string queue, Guid nodeId, string nodeName, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct);
+    /// <summary>Extends the lease if <paramref name="nodeId"/> still holds it at <paramref name="epoch"/>; the job as it is then, or null.</summary>
+    Task<JobRow?> RenewJobAsync(Guid id, Guid nodeId, int epoch, DateTimeOffset leaseUntil, CancellationToken ct);
+    /// <summary>Ends the job if <paramref name="nodeId"/> still holds it at <paramref name="epoch"/>; false for a stale holder.</summary>
+    Task<bool> FinishJobAsync(Guid id, Guid? nodeId, int epoch, string historyJson, CancellationToken ct);
+    /// <summary>Puts a leased job back on its queue (its lease lapsed) if it is still at <paramref name="epoch"/>.</summary>
+    Task<bool> RequeueJobAsync(Guid id, int epoch, DateTimeOffset notBefore, string historyJson, CancellationToken ct);
+    Task<IReadOnlyList<JobRow>> ListLapsedJobsAsync(DateTimeOffset now, CancellationToken ct);
+    /// <summary>Cancels the jobs of these activity runs: queued ones end at once, leased ones are told at their next renew.</summary>
+    Task CancelJobsAsync(IReadOnlyCollection<Guid> activityRunIds, CancellationToken ct);
+}

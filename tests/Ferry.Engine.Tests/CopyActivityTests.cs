@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
+using Ferry.Engine.Access;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Interactive;
+using Npgsql;
+
+namespace Ferry.Engine.Tests;
+
+/// <summary>The Copy activity against the real PostgreSQL: a table of many types to a CSV file and back, equal row for row.</summary>
+public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _database = "copy_" + Guid.NewGuid().ToString("N")[..8];
+    private readonly NpgsqlConnectionStringBuilder _admin = new(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+    private readonly TempFolder _files = new();
+    private string Db => new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = _database }.ConnectionString;
+    private EngineContext Context => Support.Context(NodeAccessPolicy.Default with { LocalMachineAccess = true, AllowedFolders = [_files.Path] });
+
+    public async Task InitializeAsync()
+    {
+        await ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
+        await ExecAsync(Db,
+            "CREATE TABLE src (id int PRIMARY KEY, small smallint, big bigint, amount numeric(38,10), r real, d double precision, flag boolean, " +
+            "note text, day date, at timestamp, at_tz timestamptz, t time, span interval, u uuid, raw bytea, doc jsonb)",
+            "INSERT INTO src SELECT g, (g % 300)::smallint, g * 1000000007::bigint, (g * 1.0123456789)::numeric(38,10), g / 3.0, g / 7.0, g % 2 = 0, " +
+            "CASE g % 5 WHEN 0 THEN NULL WHEN 1 THEN 'quote \" comma , newline' || chr(10) || 'end' WHEN 2 THEN 'émoji 🚀' WHEN 3 THEN '' ELSE 'plain ' || g END, " +
+            "date '2026-01-01' + g, timestamp '2026-01-01 00:00:00.123456' + g * interval '1 minute', timestamptz '2026-01-01 00:00:00+02' + g * interval '1 second', " +
+            "time '12:34:56.789', g * interval '1 hour', md5(g::text)::uuid, decode(lpad(to_hex(g), 8, '0'), 'hex'), jsonb_build_object('g', g) FROM generate_series(1, 3000) g",
+            "CREATE TABLE dst (LIKE src INCLUDING ALL)");
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    }
+
+    public void Dispose() => _files.Dispose();
+
+    private JsonObject PgLinked => JsonNode.Parse(Support.Json(new
+    {
+        type = "PostgreSqlV2", typeProperties = new { server = _admin.Host, port = _admin.Port, database = _database, username = "postgres", sslMode = "disable" },
+    }))!.AsObject();
+
+    private JsonObject FileLinked => JsonNode.Parse(Support.Json(new { type = "FileServer", typeProperties = new { host = _files.Path } }))!.AsObject();
+
+    private static JsonObject PgTable(string table) => JsonNode.Parse(Support.Json(new { type = "PostgreSqlV2Table", typeProperties = new { schema = "public", table } }))!.AsObject();
+
+    private static JsonObject Csv(string fileName) => JsonNode.Parse(Support.Json(new
+    {
+        type = "DelimitedText", typeProperties = new { location = new { type = "FileServerLocation", folderPath = "out", fileName }, firstRowAsHeader = true },
+    }))!.AsObject();
+
+    private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null,
+        CancellationToken ct = default) =>
+        CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy",
+                JsonNode.Parse(Support.Json(new { name = "copy", typeProperties = new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" } } }))!.AsObject(),
+                sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "test-ir"),
+            Context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, ct);
+
+    [Fact]
+    public async Task A_table_of_every_common_type_goes_to_csv_and_back_unchanged()
+    {
+        var toCsv = await CopyAsync(PgTable("src"), PgLinked, Csv("src.csv"), FileLinked);
+        var back = await CopyAsync(Csv("src.csv"), FileLinked, PgTable("dst"), PgLinked);
+
+        Assert.Equal(3000, toCsv["rowsCopied"]!.GetValue<long>());
+        Assert.Equal(3000, back["rowsCopied"]!.GetValue<long>());
+        Assert.Equal("test-ir", back["effectiveIntegrationRuntime"]!.GetValue<string>());
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_files.Path, "out"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Upsert_twice_gives_the_same_table_and_autoCreate_makes_a_missing_one()
+    {
+        var upsert = new { type = "PostgreSqlV2Sink", writeBehavior = "upsert", upsertSettings = new { keys = new[] { "id" } } };
+        await CopyAsync(PgTable("src"), PgLinked, PgTable("dst"), PgLinked, upsert);
+        await CopyAsync(PgTable("src"), PgLinked, PgTable("dst"), PgLinked, upsert);
+        await CopyAsync(PgTable("src"), PgLinked, PgTable("created"), PgLinked, new { type = "PostgreSqlV2Sink", tableOption = "autoCreate" });
+
+        Assert.Equal(3000L, await ScalarAsync("SELECT count(*) FROM dst"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM (SELECT * FROM src EXCEPT SELECT * FROM dst) d"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM (SELECT * FROM src EXCEPT SELECT * FROM created) d"));
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_fit_fails_with_row_and_column_and_leaves_the_table_as_it_was()
+    {
+        Directory.CreateDirectory(Path.Combine(_files.Path, "out"));
+        await File.WriteAllTextAsync(Path.Combine(_files.Path, "out", "bad.csv"), "id,small\n1,5\n2,not-a-number\n");
+        await ExecAsync(Db, "CREATE TABLE narrow (id int, small smallint)");
+
+        var e = await Assert.ThrowsAsync<DataStoreException>(() => CopyAsync(Csv("bad.csv"), FileLinked, PgTable("narrow"), PgLinked));
+
+        Assert.Equal(ErrorCodes.InvalidData, e.Code);
+        Assert.Contains("Row 2, column 'small'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM narrow"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_copy_leaves_no_file()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CopyAsync(PgTable("src"), PgLinked, Csv("never.csv"), FileLinked, ct: cts.Token));
+        Assert.False(File.Exists(Path.Combine(_files.Path, "out", "never.csv")));
+        Assert.Empty(Directory.Exists(Path.Combine(_files.Path, "out")) ? Directory.GetFiles(Path.Combine(_files.Path, "out")) : []);
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Db);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private static async Task ExecAsync(string connectionString, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
