@@ -83,6 +83,9 @@ using (dirLock)
     builder.Services.AddSingleton(new Ferry.Node.Remote.RemoteAccessState(remoteAccess?.Port,
         remoteCertificate is null ? null : Ferry.Node.Remote.RemoteCertificate.Fingerprint(remoteCertificate)));
     builder.Services.AddSingleton<CredentialSync>();
+    builder.Services.AddSingleton<CredentialOpener>();
+    builder.Services.AddSingleton<Ferry.Node.Jobs.JobSlots>();
+    builder.Services.AddHostedService<Ferry.Node.Jobs.JobRunner>();
     builder.Services.AddSingleton<Ferry.Node.Interactive.InteractiveLink>();
     builder.Services.AddSingleton<Ferry.Node.Interactive.InteractiveHandler>();
     builder.Services.AddHostedService<HeartbeatService>();

@@ -66,6 +66,12 @@ builder.Services.AddSingleton<CredentialSyncService>();
 builder.Services.AddSingleton<CredentialRotationService>();
 builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveDispatcher>();
 builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveService>();
+builder.Services.AddSingleton<Ferry.Server.Jobs.JobSignals>();
+builder.Services.AddSingleton<Ferry.Server.Runs.RunOrchestrator>();
+builder.Services.AddSingleton<Ferry.Server.Runs.RunService>();
+builder.Services.AddSingleton<Ferry.Server.Jobs.JobService>();
+builder.Services.AddHostedService<Ferry.Server.Jobs.JobSweeper>();
+builder.Services.AddHostedService<Ferry.Server.Jobs.ManagedWorker>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 
 var app = builder.Build();
@@ -100,6 +106,7 @@ ManagementEndpoints.Map(app);
 FactoryResourceEndpoints.Map(app);
 NodeGatewayEndpoints.Map(app);
 InteractiveEndpoints.Map(app);
+RunEndpoints.Map(app);
 app.MapFallback((HttpContext c) => ProblemWriter.WriteAsync(c, 404, ErrorCodes.NotFound,
     $"There is no {c.Request.Method} {c.Request.Path} on this server. Runtimes live under /factories/{{factory}}/integrationRuntimes."));
 

@@ -23,14 +23,20 @@ public sealed class GlobalOptions
     }
 
     /// <summary>Runs a command against the API: prints its answer, or its error on stderr with exit code 1.</summary>
-    public async Task<int> RunAsync(ParseResult parse, Func<ApiClient, CancellationToken, Task<System.Text.Json.Nodes.JsonNode?>> call, CancellationToken ct)
+    public Task<int> RunAsync(ParseResult parse, Func<ApiClient, CancellationToken, Task<System.Text.Json.Nodes.JsonNode?>> call, CancellationToken ct) =>
+        RunWithExitCodeAsync(parse, async (api, output, c) =>
+        {
+            output.Write(await call(api, c));
+            return 0;
+        }, ct);
+
+    /// <summary>Runs a command that prints for itself and decides its exit code (`ferry pipeline run --wait`); errors as above.</summary>
+    public async Task<int> RunWithExitCodeAsync(ParseResult parse, Func<ApiClient, OutputWriter, CancellationToken, Task<int>> call, CancellationToken ct)
     {
         try
         {
             using var api = new ApiClient(ClientSettings.Resolve(parse.GetValue(Server), parse.GetValue(Token), parse.GetValue(Factory)));
-            var result = await call(api, ct);
-            new OutputWriter(Console.Out, parse.GetValue(Output) == "table").Write(result);
-            return 0;
+            return await call(api, new OutputWriter(Console.Out, parse.GetValue(Output) == "table"), ct);
         }
         catch (CliException e)
         {

@@ -42,6 +42,17 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
         SendAsync<CredentialRotationRequest, object>(identity.ServerUrl, NodeProtocol.CredentialRotationPath, request,
             FerryJsonContext.Default.CredentialRotationRequest, null, identity, ct);
 
+    public Task<JobLease?> PollJobAsync(NodeIdentity identity, JobPollRequest request, CancellationToken ct) =>
+        SendAsync(identity.ServerUrl, NodeProtocol.JobPollPath, request, FerryJsonContext.Default.JobPollRequest, FerryJsonContext.Default.JobLease, identity, ct);
+
+    public async Task<JobRenewResponse> RenewJobAsync(NodeIdentity identity, Guid jobId, JobRenewRequest request, CancellationToken ct) =>
+        await SendAsync(identity.ServerUrl, $"{NodeProtocol.JobsPath}/{jobId}/renew", request, FerryJsonContext.Default.JobRenewRequest,
+            FerryJsonContext.Default.JobRenewResponse, identity, ct) ?? new JobRenewResponse(false);
+
+    public Task CompleteJobAsync(NodeIdentity identity, Guid jobId, JobCompleteRequest request, CancellationToken ct) =>
+        SendAsync<JobCompleteRequest, object>(identity.ServerUrl, $"{NodeProtocol.JobsPath}/{jobId}/complete", request,
+            FerryJsonContext.Default.JobCompleteRequest, null, identity, ct);
+
     /// <summary>Self-contained interactive authoring: waits (up to the server's poll time) for the next interactive request; null when none came.</summary>
     public Task<InteractiveRequest?> PollInteractiveAsync(NodeIdentity identity, CancellationToken ct) =>
         SendAsync(identity.ServerUrl, NodeProtocol.InteractivePollPath, new System.Text.Json.Nodes.JsonObject(), FerryJsonContext.Default.JsonObject,

@@ -21,7 +21,7 @@ namespace Ferry.Node.Heartbeats;
 /// </summary>
 public sealed partial class HeartbeatService(
     IdentityWatch identities, ServerClient server, CredentialStore credentials, CredentialSync sync, NodeState state,
-    Interactive.InteractiveLink link, Remote.RemoteAccessState remote, TimeProvider time, ILogger<HeartbeatService> logger)
+    Interactive.InteractiveLink link, Remote.RemoteAccessState remote, Jobs.JobSlots slots, TimeProvider time, ILogger<HeartbeatService> logger)
     : BackgroundService
 {
     private readonly HostMetrics _metrics = new();
@@ -56,7 +56,7 @@ public sealed partial class HeartbeatService(
                 var (syncKey, syncSignature) = heldVersion == 0 || heldVersion < _runtimeCredentialVersion ? _sync.WaitingKey(identity) : (null, null);
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
-                    Environment.ProcessorCount, ConcurrentJobsRunning: 0, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
+                    Environment.ProcessorCount, ConcurrentJobsRunning: slots.Running, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
                     heldVersion, syncKey, relayConnected, relayError, syncSignature, remote.Port, remote.CertificateSha256), stoppingToken);
                 _runtimeCredentialVersion = response.CredentialKeyVersion;
                 link.Directed(response.RelayUrl, response.SelfContainedInteractiveAuthoring);
@@ -69,6 +69,7 @@ public sealed partial class HeartbeatService(
                 _backoff.Reset();
                 _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));
                 _concurrentJobsLimit = response.ConcurrentJobsLimit;
+                slots.Limit = response.ConcurrentJobsLimit;
                 wait = _interval;
                 if (await _sync.HandleAsync(identity, heldVersion, response, stoppingToken))
                     wait = TimeSpan.Zero; // tell the server at once that this node now holds the key

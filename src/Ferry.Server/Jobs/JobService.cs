@@ -17,7 +17,8 @@ namespace Ferry.Server.Jobs;
 public sealed class JobService(IFerryStore store, RunOrchestrator orchestrator, JobSignals signals, TimeProvider time)
 {
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan Renew = TimeSpan.FromSeconds(20);
+    // Renewals also carry cancels to the node, so they come more often than the 20 s in DESIGN.md: a cancel reaches the node within 5 s.
+    public static readonly TimeSpan Renew = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(20);
 
     public async Task<JobLease?> PollAsync(string queue, Guid nodeId, string nodeName, int freeSlots, TimeSpan wait, CancellationToken ct)

@@ -1,0 +1,161 @@
+using System.Net;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Interactive;
+using Ferry.Node.Connection;
+using Ferry.Node.Credentials;
+using Ferry.Node.Heartbeats;
+using Ferry.Node.Identity;
+using Ferry.Node.Settings;
+
+namespace Ferry.Node.Jobs;
+
+/// <summary>
+/// The node's work loop: long-polls its runtime's queue while it has free slots, runs each leased job with the engine,
+/// renews the lease on its own clock (hearing of cancels there), and reports the outcome with the lease's epoch. When
+/// the server says the lease was lost, the work is dropped uncommitted and nothing is reported.
+/// </summary>
+public sealed partial class JobRunner(IdentityWatch identities, ServerClient server, JobSlots slots, CredentialOpener credentials,
+    NodeSettingsStore settings, TimeProvider time, ILogger<JobRunner> logger) : BackgroundService
+{
+    private readonly Backoff _backoff = new(Random.Shared);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var running = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            running.RemoveAll(t => t.IsCompleted);
+            var identity = identities.Current;
+            if (identity is null || slots.Free == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            try
+            {
+                var lease = await server.PollJobAsync(identity, new JobPollRequest(slots.Free), stoppingToken);
+                _backoff.Reset();
+                if (lease is null)
+                    continue;
+                slots.Enter();
+                running.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await RunAsync(identity, lease, stoppingToken);
+                    }
+                    finally
+                    {
+                        slots.Exit();
+                    }
+                }, CancellationToken.None));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is HttpRequestException or ServerProblemException)
+            {
+                // The heartbeat loop tells the server's absence; here we only wait before polling again.
+                await Task.Delay(_backoff.NextDelay(), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task RunAsync(NodeIdentity identity, JobLease lease, CancellationToken stoppingToken)
+    {
+        LogStarted(logger, lease.Payload.ActivityName, lease.JobId, lease.Epoch);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var leaseLost = false;
+        CopyProgress? latest = null;
+        var renewals = Task.Run(async () =>
+        {
+            while (!work.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(lease.RenewSeconds), time, work.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (work.IsCancellationRequested)
+                    return;
+                try
+                {
+                    var progress = latest is { } p
+                        ? new System.Text.Json.Nodes.JsonObject { ["rowsRead"] = p.RowsRead, ["rowsCopied"] = p.RowsCopied, ["dataRead"] = p.BytesRead, ["dataWritten"] = p.BytesWritten }
+                        : null;
+                    if ((await server.RenewJobAsync(identity, lease.JobId, new JobRenewRequest(lease.Epoch, progress), work.Token)).Cancel)
+                        await work.CancelAsync();
+                }
+                catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
+                {
+                    leaseLost = true;
+                    await work.CancelAsync();
+                }
+                catch (HttpRequestException)
+                {
+                    // Missed renewals are allowed for: the lease outlives three of them.
+                }
+            }
+        }, CancellationToken.None);
+
+        var context = new EngineContext(settings.Policy(), envelope => credentials.Open(identity, envelope), identity.NodeName);
+        JobCompleteRequest result;
+        try
+        {
+            var output = await CopyActivity.RunAsync(lease.Payload, context, (p, _) =>
+                {
+                    latest = p;
+                    return Task.CompletedTask;
+                },
+                // The sink commits only while this node still holds the lease.
+                async ct => await server.RenewJobAsync(identity, lease.JobId, new JobRenewRequest(lease.Epoch), ct), work.Token);
+            result = new JobCompleteRequest(lease.Epoch, true, output);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            result = new JobCompleteRequest(lease.Epoch, false, Cancelled: true);
+        }
+        catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
+        {
+            leaseLost = true;
+            result = new JobCompleteRequest(lease.Epoch, false);
+        }
+        catch (DataStoreException e)
+        {
+            result = new JobCompleteRequest(lease.Epoch, false, Error: new ActivityError(e.Code, e.Message, Target: lease.Payload.ActivityName));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            result = new JobCompleteRequest(lease.Epoch, false, Error: new ActivityError(ErrorCodes.DataStoreError, e.Message, Target: lease.Payload.ActivityName));
+        }
+        await work.CancelAsync();
+        await renewals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (leaseLost || stoppingToken.IsCancellationRequested)
+        {
+            LogDropped(logger, lease.Payload.ActivityName, lease.JobId);
+            return;
+        }
+        try
+        {
+            await server.CompleteJobAsync(identity, lease.JobId, result, stoppingToken);
+            LogFinished(logger, lease.Payload.ActivityName, lease.JobId, result.Cancelled ? "cancelled" : result.Succeeded ? "succeeded" : $"failed ({result.Error?.ErrorCode})");
+        }
+        catch (Exception e) when (e is HttpRequestException or ServerProblemException)
+        {
+            // Not delivered: the lease lapses and the job runs again elsewhere; a table sink committed keyed on nothing yet (issue 6).
+            LogNotReported(logger, lease.JobId, e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 3501, Level = LogLevel.Information, Message = "Running activity {Activity} (job {JobId}, lease {Epoch})")]
+    private static partial void LogStarted(ILogger logger, string activity, Guid jobId, int epoch);
+
+    [LoggerMessage(EventId = 3502, Level = LogLevel.Information, Message = "Activity {Activity} (job {JobId}) {Outcome}")]
+    private static partial void LogFinished(ILogger logger, string activity, Guid jobId, string outcome);
+
+    [LoggerMessage(EventId = 3503, Level = LogLevel.Warning, Message = "Dropped activity {Activity} (job {JobId}): this node no longer holds its lease; nothing was committed")]
+    private static partial void LogDropped(ILogger logger, string activity, Guid jobId);
+
+    [LoggerMessage(EventId = 3504, Level = LogLevel.Warning, Message = "Could not report job {JobId}: {Error}")]
+    private static partial void LogNotReported(ILogger logger, Guid jobId, string error);
+}

@@ -1,0 +1,174 @@
+using System.Text.Json.Nodes;
+using Ferry.EndToEnd.Tests.Harness;
+using Npgsql;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>Pipelines with Copy activities run through real processes: the server queues, a node leases and copies, the CLI watches.</summary>
+public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDir _dirs;
+    private readonly NodeFleet _nodes;
+    private readonly string _database = "e2e_copy_" + Guid.NewGuid().ToString("N")[..8];
+    private readonly NpgsqlConnectionStringBuilder _admin = new(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+
+    public PipelineRunTests()
+    {
+        _dirs = new TempDir();
+        _nodes = new NodeFleet(_dirs);
+    }
+
+    private string Db => new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = _database }.ConnectionString;
+
+    public async Task InitializeAsync()
+    {
+        await ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
+        await ExecAsync(Db, "CREATE TABLE orders (id int PRIMARY KEY, item text, amount numeric(12,2), placed timestamptz)",
+            "INSERT INTO orders SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'item, \"' || g || '\"' END, g * 1.25, timestamptz '2026-01-01 00:00:00+00' + g * interval '1 hour' " +
+            "FROM generate_series(1, 5000) g");
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    }
+
+    [Fact]
+    public async Task A_pipeline_copies_a_table_to_a_file_on_the_node_and_back_and_the_cli_watches_it()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        var files = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
+        var nodeDir = await _nodes.StartAsync(server, "copy-ir", "node-a", beforeStart: async dir =>
+        {
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode);
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", files)).ExitCode);
+        });
+        await CreateAsync(server, "linked-service", "pg", $$"""
+            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "copy-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
+            """);
+        await CreateAsync(server, "linked-service", "share", $$"""
+            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "copy-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
+            """);
+        await CreateAsync(server, "dataset", "orders", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "orders"}}}
+            """);
+        await CreateAsync(server, "dataset", "orders_copy", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "orders_copy"}}}
+            """);
+        await CreateAsync(server, "dataset", "orders_csv", """
+            {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+              "parameters": {}, "typeProperties": {"location": {"type": "FileServerLocation", "folderPath": "export", "fileName": "orders.csv"}, "firstRowAsHeader": true}}}
+            """);
+        await CreateAsync(server, "pipeline", "roundtrip", """
+            {"properties": {"parameters": {"label": {"type": "String", "defaultValue": "nightly"}},
+              "activities": [
+                {"name": "Export", "type": "Copy", "inputs": [{"referenceName": "orders", "type": "DatasetReference"}],
+                 "outputs": [{"referenceName": "orders_csv", "type": "DatasetReference"}],
+                 "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "DelimitedTextSink"}}},
+                {"name": "Import", "type": "Copy", "dependsOn": [{"activity": "Export", "dependencyConditions": ["Succeeded"]}],
+                 "inputs": [{"referenceName": "orders_csv", "type": "DatasetReference"}], "outputs": [{"referenceName": "orders_copy", "type": "DatasetReference"}],
+                 "typeProperties": {"source": {"type": "DelimitedTextSource"},
+                   "sink": {"type": "PostgreSqlV2Sink", "preCopyScript": "CREATE TABLE IF NOT EXISTS orders_copy (LIKE orders INCLUDING ALL) -- @{pipeline().parameters.label} @{activity('Export').output.rowsCopied}"}}}
+              ]}}
+            """);
+
+        var run = await server.FerryAsync("pipeline", "run", "--name", "roundtrip", "--wait");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var runId = JsonNode.Parse(run.Stdout)!["runId"]!.GetValue<string>();
+        Assert.Contains("Succeeded", run.Stderr, StringComparison.Ordinal);
+        var shown = await server.FerryJsonAsync("run", "show", "--run-id", runId);
+        Assert.Equal("Succeeded", shown["status"]!.GetValue<string>());
+        Assert.Equal("nightly", shown["parameters"]!["label"]!.GetValue<string>());
+        var activities = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray();
+        Assert.Equal(["Export", "Import"], activities.Select(a => a!["activityName"]!.GetValue<string>()));
+        Assert.All(activities, a =>
+        {
+            Assert.Equal("Succeeded", a!["status"]!.GetValue<string>());
+            Assert.Equal(("copy-ir", "node-a"), (a["integrationRuntime"]!.GetValue<string>(), a["node"]!.GetValue<string>()));
+            Assert.Equal(5000, a["output"]!["rowsCopied"]!.GetValue<long>());
+            Assert.Equal("copy-ir", a["output"]!["effectiveIntegrationRuntime"]!.GetValue<string>());
+        });
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM orders EXCEPT SELECT * FROM orders_copy) UNION ALL (SELECT * FROM orders_copy EXCEPT SELECT * FROM orders)) d"));
+        Assert.Equal(["orders.csv"], Directory.GetFiles(Path.Combine(files, "export")).Select(Path.GetFileName));
+        Assert.Contains(runId, (await server.FerryAsync("run", "list")).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failing_copy_fails_the_run_with_where_and_why_and_the_cli_exits_non_zero()
+    {
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await _nodes.StartAsync(server, "copy-ir", "node-a", beforeStart: async dir => Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode));
+        await CreateAsync(server, "linked-service", "pg", $$"""
+            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "copy-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
+            """);
+        await CreateAsync(server, "dataset", "missing", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "no_such_table"}}}
+            """);
+        await CreateAsync(server, "dataset", "target", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "target"}}}
+            """);
+        await CreateAsync(server, "pipeline", "broken", """
+            {"properties": {"activities": [
+                {"name": "Load", "type": "Copy", "inputs": [{"referenceName": "missing", "type": "DatasetReference"}],
+                 "outputs": [{"referenceName": "target", "type": "DatasetReference"}],
+                 "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "PostgreSqlV2Sink", "tableOption": "autoCreate"}}},
+                {"name": "Never", "type": "Copy", "dependsOn": [{"activity": "Load", "dependencyConditions": ["Succeeded"]}],
+                 "inputs": [{"referenceName": "missing", "type": "DatasetReference"}], "outputs": [{"referenceName": "target", "type": "DatasetReference"}],
+                 "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "PostgreSqlV2Sink"}}}
+              ]}}
+            """);
+
+        var run = await server.FerryAsync("pipeline", "run", "--name", "broken", "--wait");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Failed", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Operation on target Load failed", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no_such_table", run.Stderr, StringComparison.Ordinal);
+        var runId = JsonNode.Parse(run.Stdout)!["runId"]!.GetValue<string>();
+        var activities = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray();
+        Assert.Equal("TableNotFound", activities.Single(a => a!["activityName"]!.GetValue<string>() == "Load")!["error"]!["errorCode"]!.GetValue<string>());
+        Assert.Equal("Skipped", activities.Single(a => a!["activityName"]!.GetValue<string>() == "Never")!["status"]!.GetValue<string>());
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM pg_tables WHERE tablename = 'target'"));
+
+        var badParameters = await server.FerryAsync("pipeline", "run", "--name", "broken", "--parameters", "{\"nope\": 1}");
+        Assert.Equal(1, badParameters.ExitCode);
+        Assert.Contains("Parameter 'nope' is not declared", badParameters.Stderr, StringComparison.Ordinal);
+    }
+
+    private async Task CreateAsync(FerryServer server, string kind, string name, string json)
+    {
+        var file = _dirs.Sub($"{kind}-{name}.json");
+        await File.WriteAllTextAsync(file, json);
+        await server.FerryJsonAsync(kind, "create", "--name", name, "--file", file);
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Db);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private static async Task ExecAsync(string connectionString, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        _nodes.Dispose();
+        _dirs.Dispose();
+    }
+}
