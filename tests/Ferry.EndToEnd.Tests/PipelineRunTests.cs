@@ -140,6 +140,62 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         Assert.Contains("Parameter 'nope' is not declared", badParameters.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_node_killed_mid_copy_loses_its_lease_and_the_other_node_finishes_with_exactly_the_source_rows()
+    {
+        await ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label, g * 0.5 AS amount FROM generate_series(1, 1000000) g");
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--job-lease", "6");
+        var files = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
+        async Task Prepare(string dir)
+        {
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode);
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", files)).ExitCode);
+        }
+        await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: Prepare);
+        await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: Prepare);
+        await CreateAsync(server, "linked-service", "pg", $$"""
+            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
+            """);
+        await CreateAsync(server, "linked-service", "share", $$"""
+            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
+            """);
+        await CreateAsync(server, "dataset", "big", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "big"}}}
+            """);
+        await CreateAsync(server, "dataset", "big_csv", """
+            {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+              "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "big.csv"}, "firstRowAsHeader": true}}}
+            """);
+        await CreateAsync(server, "pipeline", "export", """
+            {"properties": {"activities": [{"name": "Export", "type": "Copy", "inputs": [{"referenceName": "big", "type": "DatasetReference"}],
+              "outputs": [{"referenceName": "big_csv", "type": "DatasetReference"}],
+              "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "DelimitedTextSink"}}}]}}
+            """);
+
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "export"))["runId"]!.GetValue<string>();
+        string holder = "";
+        await Commands.EventuallyAsync(async () =>
+        {
+            var activity = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray().FirstOrDefault();
+            holder = activity?["node"]?.GetValue<string>() ?? "";
+            return (activity?["status"]?.GetValue<string>() == "InProgress" && holder.Length > 0, activity?.ToJsonString() ?? "no activity run yet");
+        }, TimeSpan.FromSeconds(30), "the copy running on a node");
+        _nodes.Kill(holder);
+
+        await Commands.EventuallyAsync(async () =>
+        {
+            var status = (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>();
+            return (status is "Succeeded" or "Failed", status);
+        }, TimeSpan.FromSeconds(90), "the run ending after the lease lapsed");
+
+        var activityRun = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray().Single()!;
+        Assert.Equal("Succeeded", activityRun["status"]!.GetValue<string>());
+        Assert.NotEqual(holder, activityRun["node"]!.GetValue<string>());
+        Assert.Equal(1_000_001, File.ReadLines(Path.Combine(files, "big.csv")).Count()); // header + every row, once
+        Assert.Equal(["big.csv"], Directory.GetFiles(files).Select(Path.GetFileName));
+    }
+
     private async Task CreateAsync(FerryServer server, string kind, string name, string json)
     {
         var file = _dirs.Sub($"{kind}-{name}.json");

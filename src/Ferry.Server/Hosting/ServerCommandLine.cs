@@ -12,6 +12,7 @@ public static class ServerCommandLine
           --public-url URL             the URL nodes use to reach this server, written into keys (default: the first of --urls)
           --relay-url URL              where nodes open their relay WebSocket (default: the public URL)
           --interactive-timeout SEC    how long a node has to answer test connection, browse, schema, preview (default 60)
+          --job-lease SEC              how long a node holds a job between renewals before it is requeued (default 60)
           --database CONNSTRING        a PostgreSQL connection string (default: SQLite in the data dir)
           --heartbeat-interval SEC     seconds between node heartbeats (default 10)
           --missed-heartbeats N        missed heartbeats before a node is Offline (default 3)
@@ -41,6 +42,7 @@ public static class ServerCommandLine
                 case "--database": options.Database = Value(); break;
                 case "--relay-url": options.RelayUrl = Value().TrimEnd('/'); break;
                 case "--interactive-timeout": options.InteractiveTimeoutSeconds = Int(); break;
+                case "--job-lease": options.JobLeaseSeconds = Int(); break;
                 case "--heartbeat-interval": options.HeartbeatIntervalSeconds = Int(); break;
                 case "--missed-heartbeats": options.MissedHeartbeats = Int(); break;
                 case "--max-nodes-per-runtime": options.MaxNodesPerRuntime = Int(); break;

@@ -24,6 +24,14 @@ public sealed class ServerOptions
     /// <summary>--interactive-timeout: seconds a node has to answer an interactive request (60, Azure Relay's own deadline).</summary>
     public int InteractiveTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>--job-lease: seconds a node holds a job between renewals before it goes back on the queue (60, DESIGN.md).</summary>
+    public int JobLeaseSeconds { get; set; } = 60;
+
+    public TimeSpan JobLease => TimeSpan.FromSeconds(JobLeaseSeconds);
+
+    /// <summary>How often holders renew: every 5 s (cancels ride on renewals), or a third of a shorter lease.</summary>
+    public TimeSpan JobRenew => TimeSpan.FromSeconds(Math.Min(5, Math.Max(1, JobLeaseSeconds / 3)));
+
     /// <summary>--heartbeat-interval: seconds between node heartbeats (10, as Kubernetes and Nomad).</summary>
     public int HeartbeatIntervalSeconds { get; set; } = 10;
 
@@ -57,6 +65,7 @@ public sealed class ServerOptions
         if (SignatureLifetimeSeconds is < 10 or > 3600) yield return "--signature-lifetime must be between 10 and 3600 seconds.";
         if (MaxRequestBodyBytes is < 1024) yield return "--max-body-bytes must be at least 1024.";
         if (RelayUrl is not null && !Uri.TryCreate(RelayUrl, UriKind.Absolute, out _)) yield return $"--relay-url '{RelayUrl}' is not an absolute URL.";
+        if (JobLeaseSeconds is < 3 or > 3600) yield return "--job-lease must be between 3 and 3600 seconds.";
         if (InteractiveTimeoutSeconds is < 1 or > 3600) yield return "--interactive-timeout must be between 1 and 3600 seconds.";
         if (PublicUrl is not null && !Uri.TryCreate(PublicUrl, UriKind.Absolute, out _)) yield return $"--public-url '{PublicUrl}' is not an absolute URL.";
     }

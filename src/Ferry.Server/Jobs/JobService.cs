@@ -14,12 +14,13 @@ namespace Ferry.Server.Jobs;
 /// renew it (hearing of a cancel), complete it. Every renew and completion must present the lease's epoch; a stale
 /// holder is refused (LeaseLost) and can change nothing.
 /// </summary>
-public sealed class JobService(IFerryStore store, RunOrchestrator orchestrator, JobSignals signals, TimeProvider time)
+public sealed class JobService(IFerryStore store, RunOrchestrator orchestrator, JobSignals signals, Hosting.ServerOptions options, TimeProvider time)
 {
-    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
-    // Renewals also carry cancels to the node, so they come more often than the 20 s in DESIGN.md: a cancel reaches the node within 5 s.
-    public static readonly TimeSpan Renew = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(20);
+
+    // Renewals also carry cancels to the node, so they come more often than the 20 s in DESIGN.md: a cancel reaches the node within 5 s.
+    private TimeSpan Lease => options.JobLease;
+    private TimeSpan Renew => options.JobRenew;
 
     public async Task<JobLease?> PollAsync(string queue, Guid nodeId, string nodeName, int freeSlots, TimeSpan wait, CancellationToken ct)
     {

@@ -35,6 +35,9 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
 
     public void Stop(string nodeName) => _byName[nodeName].Dispose();
 
+    /// <summary>kill -9: no goodbye, no cleanup, leases left to lapse.</summary>
+    public void Kill(string nodeName) => _byName[nodeName].KillHard();
+
     public void Dispose()
     {
         foreach (var process in _processes)

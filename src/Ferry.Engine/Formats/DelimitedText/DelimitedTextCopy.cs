@@ -157,6 +157,18 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
         _writer = null;
         File.Move(_temp, file, overwrite: true);
         _committed = true;
+        // Temporary files of earlier attempts at this target (a node killed mid-copy) can never be committed: remove them.
+        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(file)!, $".{Path.GetFileName(file)}.ferry-*.tmp"))
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (IOException)
+            {
+                // Still open elsewhere; the next commit to this target removes it.
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
