@@ -196,6 +196,63 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         Assert.Equal(["big.csv"], Directory.GetFiles(files).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task Cancelling_a_running_copy_stops_it_and_leaves_no_file_and_no_rows()
+    {
+        // Long enough that the cancel (heard at the next renewal, every 2 s with a 6 s lease) comes before the end.
+        await ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label FROM generate_series(1, 3000000) g", "CREATE TABLE big_copy (id int, label text)");
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--job-lease", "6");
+        var files = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
+        await _nodes.StartAsync(server, "c-ir", "node-a", beforeStart: async dir =>
+        {
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode);
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", files)).ExitCode);
+        });
+        await CreateAsync(server, "linked-service", "pg", $$"""
+            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "c-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
+            """);
+        await CreateAsync(server, "linked-service", "share", $$"""
+            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "c-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
+            """);
+        await CreateAsync(server, "dataset", "big", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "big"}}}
+            """);
+        await CreateAsync(server, "dataset", "big_copy", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "big_copy"}}}
+            """);
+        await CreateAsync(server, "dataset", "big_csv", """
+            {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+              "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "big.csv"}, "firstRowAsHeader": true}}}
+            """);
+        await CreateAsync(server, "pipeline", "both", """
+            {"properties": {"activities": [
+              {"name": "ToFile", "type": "Copy", "inputs": [{"referenceName": "big", "type": "DatasetReference"}], "outputs": [{"referenceName": "big_csv", "type": "DatasetReference"}],
+               "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "DelimitedTextSink"}}},
+              {"name": "ToTable", "type": "Copy", "inputs": [{"referenceName": "big", "type": "DatasetReference"}], "outputs": [{"referenceName": "big_copy", "type": "DatasetReference"}],
+               "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "PostgreSqlV2Sink"}}}]}}
+            """);
+        Assert.Equal(0, (await server.FerryAsync("ir", "node", "update", "--name", "c-ir", "--node-name", "node-a", "--concurrent-jobs-limit", "2")).ExitCode);
+
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "both"))["runId"]!.GetValue<string>();
+        await Commands.EventuallyAsync(async () =>
+        {
+            var activities = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray();
+            return (activities.Count == 2 && activities.All(a => a!["status"]!.GetValue<string>() == "InProgress"), activities.ToJsonString());
+        }, TimeSpan.FromSeconds(30), "both copies running");
+        Assert.Equal(0, (await server.FerryAsync("run", "cancel", "--run-id", runId)).ExitCode);
+
+        await Commands.EventuallyAsync(async () =>
+        {
+            var status = (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>();
+            return (status == "Cancelled", status);
+        }, TimeSpan.FromSeconds(30), "the run cancelled");
+        var ended = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray();
+        Assert.All(ended, a => Assert.Equal("Cancelled", a!["status"]!.GetValue<string>()));
+        Assert.Empty(Directory.GetFiles(files));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM big_copy"));
+    }
+
     private async Task CreateAsync(FerryServer server, string kind, string name, string json)
     {
         var file = _dirs.Sub($"{kind}-{name}.json");

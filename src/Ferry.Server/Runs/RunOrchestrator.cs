@@ -188,7 +188,9 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
         var handled = activities.SelectMany(DependenciesOf).Where(d => d.Conditions.Any(c => c is "Failed" or "Completed")).Select(d => d.Activity)
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         var failed = latest.Values.Where(r => r.Status == RunStatus.Failed && !handled.Contains(r.Activity)).OrderBy(r => r.RunEnd).ToList();
-        var status = run.CancelRequested ? RunStatus.Cancelled : failed.Count > 0 ? RunStatus.Failed : RunStatus.Succeeded;
+        // A cancel that came too late to stop anything leaves the run's real outcome.
+        var cancelled = run.CancelRequested && (latest.Values.Any(r => r.Status == RunStatus.Cancelled) || latest.Count < activities.Count);
+        var status = cancelled ? RunStatus.Cancelled : failed.Count > 0 ? RunStatus.Failed : RunStatus.Succeeded;
         string? message = null;
         if (status == RunStatus.Failed)
         {
