@@ -91,6 +91,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
             Assert.Equal(("copy-ir", "node-a"), (a["integrationRuntime"]!.GetValue<string>(), a["node"]!.GetValue<string>()));
             Assert.Equal(5000, a["output"]!["rowsCopied"]!.GetValue<long>());
             Assert.Equal("copy-ir", a["output"]!["effectiveIntegrationRuntime"]!.GetValue<string>());
+            Assert.True(a["output"]!["executionDetails"]![0]!["queuingDuration"]!.GetValue<double>() >= 0);
         });
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM orders EXCEPT SELECT * FROM orders_copy) UNION ALL (SELECT * FROM orders_copy EXCEPT SELECT * FROM orders)) d"));
         Assert.Equal(["orders.csv"], Directory.GetFiles(Path.Combine(files, "export")).Select(Path.GetFileName));
@@ -251,6 +252,18 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         Assert.All(ended, a => Assert.Equal("Cancelled", a!["status"]!.GetValue<string>()));
         Assert.Empty(Directory.GetFiles(files));
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM big_copy"));
+
+        // policy.timeout stops a copy the same way, and fails it saying so.
+        await CreateAsync(server, "pipeline", "hurried", """
+            {"properties": {"activities": [
+              {"name": "ToFile", "type": "Copy", "policy": {"timeout": "0.00:00:01"}, "inputs": [{"referenceName": "big", "type": "DatasetReference"}],
+               "outputs": [{"referenceName": "big_csv", "type": "DatasetReference"}],
+               "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "DelimitedTextSink"}}}]}}
+            """);
+        var hurried = await server.FerryAsync("pipeline", "run", "--name", "hurried", "--wait");
+        Assert.Equal(1, hurried.ExitCode);
+        Assert.Contains("did not finish within its policy.timeout", hurried.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(files));
     }
 
     private async Task CreateAsync(FerryServer server, string kind, string name, string json)

@@ -64,5 +64,6 @@ public static class ErrorCodes
     public const string InvalidParameters = "InvalidParameters";
     public const string RuntimeConflict = "RuntimeConflict";
     public const string LeaseLost = "LeaseLost";
+    public const string ActivityTimeout = "ActivityTimeout";
     public const string JobNotFound = "JobNotFound";
 }

@@ -68,69 +68,19 @@ public sealed partial class JobRunner(IdentityWatch identities, ServerClient ser
     private async Task RunAsync(NodeIdentity identity, JobLease lease, CancellationToken stoppingToken)
     {
         LogStarted(logger, lease.Payload.ActivityName, lease.JobId, lease.Epoch);
-        using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var leaseLost = false;
-        CopyProgress? latest = null;
-        var renewals = Task.Run(async () =>
-        {
-            while (!work.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(lease.RenewSeconds), time, work.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (work.IsCancellationRequested)
-                    return;
-                try
-                {
-                    var progress = latest is { } p
-                        ? new System.Text.Json.Nodes.JsonObject { ["rowsRead"] = p.RowsRead, ["rowsCopied"] = p.RowsCopied, ["dataRead"] = p.BytesRead, ["dataWritten"] = p.BytesWritten }
-                        : null;
-                    if ((await server.RenewJobAsync(identity, lease.JobId, new JobRenewRequest(lease.Epoch, progress), work.Token)).Cancel)
-                        await work.CancelAsync();
-                }
-                catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
-                {
-                    leaseLost = true;
-                    await work.CancelAsync();
-                }
-                catch (HttpRequestException)
-                {
-                    // Missed renewals are allowed for: the lease outlives three of them.
-                }
-            }
-        }, CancellationToken.None);
-
         var context = new EngineContext(settings.Policy(), envelope => credentials.Open(identity, envelope), identity.NodeName);
-        JobCompleteRequest result;
-        try
+        var result = await JobExecution.RunAsync(lease, context, async (request, ct) =>
         {
-            var output = await CopyActivity.RunAsync(lease.Payload, context, (p, _) =>
-                {
-                    latest = p;
-                    return Task.CompletedTask;
-                },
-                // The sink commits only while this node still holds the lease.
-                async ct => await server.RenewJobAsync(identity, lease.JobId, new JobRenewRequest(lease.Epoch), ct), work.Token);
-            result = new JobCompleteRequest(lease.Epoch, true, output);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            result = new JobCompleteRequest(lease.Epoch, false, Cancelled: true);
-        }
-        catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
-        {
-            leaseLost = true;
-            result = new JobCompleteRequest(lease.Epoch, false);
-        }
-        catch (DataStoreException e)
-        {
-            result = new JobCompleteRequest(lease.Epoch, false, Error: new ActivityError(e.Code, e.Message, Target: lease.Payload.ActivityName));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            result = new JobCompleteRequest(lease.Epoch, false, Error: new ActivityError(ErrorCodes.DataStoreError, e.Message, Target: lease.Payload.ActivityName));
-        }
-        await work.CancelAsync();
-        await renewals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (leaseLost || stoppingToken.IsCancellationRequested)
+            try
+            {
+                return await server.RenewJobAsync(identity, lease.JobId, request, ct);
+            }
+            catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
+            {
+                throw new LeaseLostException(e.Message);
+            }
+        }, stoppingToken);
+        if (result is null)
         {
             LogDropped(logger, lease.Payload.ActivityName, lease.JobId);
             return;
@@ -142,7 +92,7 @@ public sealed partial class JobRunner(IdentityWatch identities, ServerClient ser
         }
         catch (Exception e) when (e is HttpRequestException or ServerProblemException)
         {
-            // Not delivered: the lease lapses and the job runs again elsewhere; a table sink committed keyed on nothing yet (issue 6).
+            // Not delivered: the lease lapses and the job runs again, on this node or another.
             LogNotReported(logger, lease.JobId, e.Message);
         }
     }

@@ -44,41 +44,19 @@ public sealed partial class ManagedWorker(JobService jobs, ILogger<ManagedWorker
     {
         var context = new EngineContext(NodeAccessPolicy.Default, _ => throw new DataStoreException(ErrorCodes.CredentialUnavailable,
             "The managed runtime keeps no credential key; connect the linked service via a self-hosted runtime."), "the managed runtime");
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        // The lease is renewed on its own clock, whatever the copy is doing; a cancel heard there stops the copy.
-        var renewals = Task.Run(async () =>
+        var result = await JobExecution.RunAsync(lease, context, async (request, ct) =>
         {
-            while (!cancel.IsCancellationRequested)
+            try
             {
-                await Task.Delay(TimeSpan.FromSeconds(lease.RenewSeconds), cancel.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (cancel.IsCancellationRequested)
-                    return;
-                if ((await jobs.RenewAsync(lease.JobId, WorkerId, new JobRenewRequest(lease.Epoch), stoppingToken)).Cancel)
-                    await cancel.CancelAsync();
+                return await jobs.RenewAsync(lease.JobId, WorkerId, request, ct);
+            }
+            catch (Errors.FerryException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
+            {
+                throw new LeaseLostException(e.Message);
             }
         }, stoppingToken);
-        JobCompleteRequest result;
-        try
-        {
-            var output = await CopyActivity.RunAsync(lease.Payload, context, (_, _) => Task.CompletedTask,
-                ct => jobs.RenewAsync(lease.JobId, WorkerId, new JobRenewRequest(lease.Epoch), ct), cancel.Token);
-            result = new JobCompleteRequest(lease.Epoch, true, output);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            result = new JobCompleteRequest(lease.Epoch, false, Cancelled: true);
-        }
-        catch (DataStoreException e)
-        {
-            result = new JobCompleteRequest(lease.Epoch, false, Error: new ActivityError(e.Code, e.Message, Target: lease.Payload.ActivityName));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            result = new JobCompleteRequest(lease.Epoch, false, Error: new ActivityError(ErrorCodes.DataStoreError, e.Message, Target: lease.Payload.ActivityName));
-        }
-        await cancel.CancelAsync();
-        await renewals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await jobs.CompleteAsync(lease.JobId, WorkerId, name, result, stoppingToken);
+        if (result is not null)
+            await jobs.CompleteAsync(lease.JobId, WorkerId, name, result, stoppingToken);
     }
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Managed worker {Name} failed a job round; retrying")]

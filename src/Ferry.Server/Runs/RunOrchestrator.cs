@@ -64,6 +64,9 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
     public async Task ActivityEndedAsync(ActivityRunRow activityRun, string status, JsonObject? output, ActivityError? error, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        // How long the work waited for a free node (ADF's queuingDuration), known only here.
+        if (output?["executionDetails"]?[0] is JsonObject details && activityRun.RunStart is { } started)
+            details["queuingDuration"] = Math.Round((started - activityRun.QueuedAt).TotalSeconds, 3);
         await store.UpdateActivityRunAsync(activityRun with
         {
             Status = status, OutputJson = output?.ToJsonString(), ErrorJson = error is null ? null : JsonSerializer.Serialize(error, FerryJsonContext.Default.ActivityError),
