@@ -54,11 +54,16 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     }))!.AsObject();
 
     private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null,
-        CancellationToken ct = default) =>
-        CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy",
-                JsonNode.Parse(Support.Json(new { name = "copy", typeProperties = new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" } } }))!.AsObject(),
+        object? extra = null, CancellationToken ct = default)
+    {
+        var typeProperties = JsonNode.Parse(Support.Json(new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" } }))!.AsObject();
+        foreach (var (key, value) in extra is null ? [] : JsonNode.Parse(Support.Json(extra))!.AsObject().ToList())
+            typeProperties[key] = value?.DeepClone();
+        return CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy",
+                new JsonObject { ["name"] = "copy", ["typeProperties"] = typeProperties },
                 sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "test-ir"),
             Context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, ct);
+    }
 
     [Fact]
     public async Task A_table_of_every_common_type_goes_to_csv_and_back_unchanged()
@@ -98,6 +103,46 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         Assert.Equal(ErrorCodes.InvalidData, e.Code);
         Assert.Contains("Row 2, column 'small'", e.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM narrow"));
+    }
+
+    [Fact]
+    public async Task Skipping_incompatible_rows_logs_exactly_the_bad_ones_and_copies_the_rest()
+    {
+        Directory.CreateDirectory(Path.Combine(_files.Path, "out"));
+        await File.WriteAllTextAsync(Path.Combine(_files.Path, "out", "mixed.csv"), "id,small\n1,5\n2,oops\n3,7\n4,99999\n5,9\n");
+        await ExecAsync(Db, "CREATE TABLE narrow (id int, small smallint)");
+        var logs = Path.Combine(_files.Path, "skipped");
+
+        var output = await CopyAsync(Csv("mixed.csv"), FileLinked, PgTable("narrow"), PgLinked,
+            extra: new { enableSkipIncompatibleRow = true, redirectIncompatibleRowSettings = new { path = logs } });
+
+        Assert.Equal((5L, 3L, 2L), (output["rowsRead"]!.GetValue<long>(), output["rowsCopied"]!.GetValue<long>(), output["rowsSkipped"]!.GetValue<long>()));
+        Assert.Equal(3L, await ScalarAsync("SELECT count(*) FROM narrow"));
+        var log = File.ReadAllLines(output["redirectRowPath"]!.GetValue<string>());
+        Assert.Equal(3, log.Length); // header + the two bad rows
+        Assert.StartsWith("2,", log[1], StringComparison.Ordinal);
+        Assert.Contains("'oops'", log[1], StringComparison.Ordinal);
+        Assert.StartsWith("4,", log[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_translator_maps_columns_by_name_and_by_ordinal()
+    {
+        Directory.CreateDirectory(Path.Combine(_files.Path, "out"));
+        await File.WriteAllTextAsync(Path.Combine(_files.Path, "out", "raw.csv"), "x,ignored,y\n10,zz,first\n20,zz,second\n");
+        await ExecAsync(Db, "CREATE TABLE mapped (id int, label text)");
+
+        await CopyAsync(Csv("raw.csv"), FileLinked, PgTable("mapped"), PgLinked, extra: new
+        {
+            translator = new
+            {
+                type = "TabularTranslator",
+                mappings = new object[] { new { source = new { name = "x" }, sink = new { name = "id" } }, new { source = new { ordinal = 3 }, sink = new { name = "label" } } },
+            },
+        });
+
+        Assert.Equal(30L, await ScalarAsync("SELECT sum(id) FROM mapped"));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM mapped WHERE id = 20 AND label = 'second'"));
     }
 
     [Fact]

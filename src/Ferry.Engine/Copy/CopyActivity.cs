@@ -29,23 +29,39 @@ public static class CopyActivity
         await using var source = CreateSource(job, sourceSettings, context);
         await using var sink = CreateSink(job, sinkSettings, context);
 
-        var columns = await source.OpenAsync(ct);
-        await sink.OpenAsync(columns, ct);
-        var row = new object?[columns.Count];
-        long rows = 0;
+        var sourceColumns = await source.OpenAsync(ct);
+        var mapping = ColumnMapping.From(typeProperties["translator"] as JsonObject, sourceColumns);
+        await sink.OpenAsync(mapping.Columns, ct);
+        var row = new object?[sourceColumns.Count];
+        var mapped = new object?[mapping.Columns.Count];
+        await using var skipped = IncompatibleRowLog.From(typeProperties, job, context);
+        long rows = 0, copied = 0;
         var lastReport = clock.Elapsed;
         while (await source.ReadAsync(row, ct))
         {
             rows++;
-            await sink.WriteAsync(row, rows, ct);
+            mapping.Project(row, mapped);
+            try
+            {
+                await sink.WriteAsync(mapped, rows, ct);
+                copied++;
+            }
+            catch (IncompatibleRowException e)
+            {
+                if (skipped is null)
+                    throw e.AsFailure();
+                await skipped.WriteAsync(rows, e.Message, mapped, ct);
+            }
             if (clock.Elapsed - lastReport >= ProgressEvery)
             {
                 lastReport = clock.Elapsed;
-                await progress(new CopyProgress(rows, rows, source.BytesRead, sink.BytesWritten), ct);
+                await progress(new CopyProgress(rows, copied, source.BytesRead, sink.BytesWritten), ct);
             }
         }
         await beforeCommit(ct);
         await sink.CommitAsync(ct);
+        if (skipped is not null)
+            await skipped.CommitAsync(ct);
         var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
         var sourceType = sourceSettings["type"]?.GetValue<string>() ?? "";
         var sinkType = sinkSettings["type"]?.GetValue<string>() ?? "";
@@ -56,8 +72,8 @@ public static class CopyActivity
             ["filesRead"] = source.FilesRead,
             ["filesWritten"] = sink.FilesWritten,
             ["rowsRead"] = rows,
-            ["rowsCopied"] = rows,
-            ["rowsSkipped"] = 0,
+            ["rowsCopied"] = copied,
+            ["rowsSkipped"] = rows - copied,
             ["copyDuration"] = (int)Math.Ceiling(seconds),
             ["throughput"] = Math.Round(source.BytesRead / 1024.0 / seconds, 3),
             ["usedParallelCopies"] = 1,
@@ -73,6 +89,7 @@ public static class CopyActivity
                 ["detailedDurations"] = new JsonObject { ["transferDuration"] = (int)Math.Ceiling(seconds) },
             }),
             ["errors"] = new JsonArray(),
+            ["redirectRowPath"] = skipped?.WrittenPath,
         };
     }
 

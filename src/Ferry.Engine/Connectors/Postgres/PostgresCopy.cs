@@ -93,6 +93,7 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
     private string _table = "";
     private string _loadTable = "";
     private List<string> _keys = [];
+    private object?[]? _converted;
 
     public long BytesWritten { get; private set; }
     public int FilesWritten => 0;
@@ -152,26 +153,30 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
 
     public async ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct)
     {
-        await _importer!.StartRowAsync(ct);
-        foreach (var (name, type, dbType, source) in _targets)
+        // Convert the whole row before writing any of it, so a row that does not fit can be skipped cleanly.
+        _converted ??= new object?[_targets.Length];
+        for (var i = 0; i < _targets.Length; i++)
         {
-            var value = row[source];
-            if (value is null)
+            var (name, type, dbType, source) = _targets[i];
+            try
+            {
+                _converted[i] = row[source] is { } value ? Convert(value, type, dbType) : null;
+            }
+            catch (FormatException e)
+            {
+                throw new IncompatibleRowException($"Row {rowNumber}, column '{name}': {e.Message} for the sink's column type.");
+            }
+        }
+        await _importer!.StartRowAsync(ct);
+        for (var i = 0; i < _targets.Length; i++)
+        {
+            if (_converted[i] is not { } value)
             {
                 await _importer.WriteNullAsync(ct);
                 continue;
             }
-            object converted;
-            try
-            {
-                converted = Convert(value, type, dbType);
-            }
-            catch (FormatException e)
-            {
-                throw new DataStoreException(ErrorCodes.InvalidData, $"Row {rowNumber}, column '{name}': {e.Message} for the sink's column type.");
-            }
-            BytesWritten += converted switch { string s => s.Length, byte[] b => b.Length, _ => 8 };
-            await _importer.WriteAsync(converted, dbType, ct);
+            BytesWritten += value switch { string s => s.Length, byte[] b => b.Length, _ => 8 };
+            await _importer.WriteAsync(value, _targets[i].DbType, ct);
         }
     }
 
