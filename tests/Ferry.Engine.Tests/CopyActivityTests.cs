@@ -79,6 +79,20 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_table_goes_to_sqlite_and_back_unchanged()
+    {
+        var sqliteLinked = JsonNode.Parse(Support.Json(new { type = "Sqlite", typeProperties = new { path = Path.Combine(_files.Path, "copy.db") } }))!.AsObject();
+        var sqliteTable = JsonNode.Parse(Support.Json(new { type = "SqliteTable", typeProperties = new { table = "src" } }))!.AsObject();
+
+        await CopyAsync(PgTable("src"), PgLinked, sqliteTable, sqliteLinked, new { type = "SqliteSink", tableOption = "autoCreate" });
+        var back = await CopyAsync(sqliteTable, sqliteLinked, PgTable("dst"), PgLinked);
+
+        Assert.Equal(3000, back["rowsCopied"]!.GetValue<long>());
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task Upsert_twice_gives_the_same_table_and_autoCreate_makes_a_missing_one()
     {
         var upsert = new { type = "PostgreSqlV2Sink", writeBehavior = "upsert", upsertSettings = new { keys = new[] { "id" } } };

@@ -101,6 +101,7 @@ public static class CopyActivity
         {
             "POSTGRESQLV2TABLE" => new PostgresSource(new PostgresConnector(linkedSettings, context), dataset, settings),
             "DELIMITEDTEXT" => DelimitedSource(dataset, linkedSettings, context),
+            "SQLITETABLE" => new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
             var other => throw Unsupported("source", other),
         };
     }
@@ -115,6 +116,7 @@ public static class CopyActivity
             "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings),
             "DELIMITEDTEXT" => new DelimitedTextSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
                 DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>()),
+            "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
             var other => throw Unsupported("sink", other),
         };
     }
@@ -134,5 +136,5 @@ public static class CopyActivity
     private static string DatasetType(JsonObject dataset) => (dataset["type"]?.GetValue<string>() ?? "").ToUpperInvariant();
 
     private static DataStoreException Unsupported(string side, string type) =>
-        new(ErrorCodes.UnsupportedType, $"A {type} dataset cannot be a copy {side} yet; Ferry copies PostgreSqlV2Table and DelimitedText so far.");
+        new(ErrorCodes.UnsupportedType, $"A {type} dataset cannot be a copy {side} yet; Ferry copies PostgreSqlV2Table, SqliteTable and DelimitedText so far.");
 }
