@@ -78,6 +78,25 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_files.Path, "out"), "*.tmp"));
     }
 
+    [Theory]
+    [InlineData("setOfObjects")]
+    [InlineData("arrayOfObjects")]
+    public async Task A_table_goes_to_json_and_back_unchanged(string filePattern)
+    {
+        var json = JsonNode.Parse(Support.Json(new
+        {
+            type = "Json", typeProperties = new { location = new { type = "FileServerLocation", folderPath = "out", fileName = "src.json" } },
+        }))!.AsObject();
+
+        await CopyAsync(PgTable("src"), PgLinked, json, FileLinked, new { type = "JsonSink", formatSettings = new { type = "JsonWriteSettings", filePattern } });
+        var back = await CopyAsync(json, FileLinked, PgTable("dst"), PgLinked);
+
+        Assert.Equal(3000, back["rowsCopied"]!.GetValue<long>());
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
+        var firstChar = (char)File.ReadAllBytes(Path.Combine(_files.Path, "out", "src.json"))[0];
+        Assert.Equal(filePattern == "arrayOfObjects" ? '[' : '{', firstChar);
+    }
+
     [Fact]
     public async Task A_table_goes_to_sqlite_and_back_unchanged()
     {

@@ -101,6 +101,8 @@ public static class CopyActivity
         {
             "POSTGRESQLV2TABLE" => new PostgresSource(new PostgresConnector(linkedSettings, context), dataset, settings),
             "DELIMITEDTEXT" => DelimitedSource(dataset, linkedSettings, context),
+            "JSON" => new Formats.Json.JsonSource(new FileServerConnector(linkedSettings, context).SourceFile(dataset["typeProperties"] as JsonObject ?? []),
+                (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>()),
             "SQLITETABLE" => new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
             var other => throw Unsupported("source", other),
         };
@@ -116,6 +118,8 @@ public static class CopyActivity
             "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings),
             "DELIMITEDTEXT" => new DelimitedTextSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
                 DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>()),
+            "JSON" => new Formats.Json.JsonSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
+                settings["formatSettings"]?["filePattern"]?.GetValue<string>(), typeProperties["compression"]?["type"]?.GetValue<string>()),
             "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
             var other => throw Unsupported("sink", other),
         };
@@ -136,5 +140,5 @@ public static class CopyActivity
     private static string DatasetType(JsonObject dataset) => (dataset["type"]?.GetValue<string>() ?? "").ToUpperInvariant();
 
     private static DataStoreException Unsupported(string side, string type) =>
-        new(ErrorCodes.UnsupportedType, $"A {type} dataset cannot be a copy {side} yet; Ferry copies PostgreSqlV2Table, SqliteTable and DelimitedText so far.");
+        new(ErrorCodes.UnsupportedType, $"A {type} dataset cannot be a copy {side} yet; Ferry copies PostgreSqlV2Table, SqliteTable, DelimitedText and Json so far.");
 }

@@ -85,22 +85,18 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
 /// </summary>
 public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, string? compression) : ICopySink
 {
-    private readonly string _temp = Path.Combine(Path.GetDirectoryName(file)!, $".{Path.GetFileName(file)}.ferry-{Guid.NewGuid():N}.tmp");
-    private CountingStream? _counter;
-    private Stream? _stream;
+    private StagedFile? _file;
     private StreamWriter? _writer;
-    private bool _committed;
     private readonly char _delimiter = format.ColumnDelimiter;
     private readonly string _rowEnd = format.RowDelimiter is { } r ? r.ToString() : "\n";
 
-    public long BytesWritten => _counter?.Count ?? 0;
-    public int FilesWritten => _committed ? 1 : 0;
+    public long BytesWritten => _file?.BytesWritten ?? 0;
+    public int FilesWritten => _file?.Committed == true ? 1 : 0;
 
     public async Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
     {
-        _counter = new CountingStream(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
-        _stream = compression?.ToUpperInvariant() == "GZIP" ? new GZipStream(_counter, CompressionLevel.Fastest) : _counter;
-        _writer = new StreamWriter(_stream, format.Encoding, 1 << 16);
+        _file = new StagedFile(file, compression);
+        _writer = new StreamWriter(_file.Stream, format.Encoding, 1 << 16, leaveOpen: true);
         if (format.FirstRowAsHeader)
         {
             for (var i = 0; i < columns.Count; i++)
@@ -155,33 +151,19 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
         await _writer!.FlushAsync(ct);
         await _writer.DisposeAsync();
         _writer = null;
-        File.Move(_temp, file, overwrite: true);
-        _committed = true;
-        // Temporary files of earlier attempts at this target (a node killed mid-copy) can never be committed: remove them.
-        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(file)!, $".{Path.GetFileName(file)}.ferry-*.tmp"))
-        {
-            try
-            {
-                File.Delete(stale);
-            }
-            catch (IOException)
-            {
-                // Still open elsewhere; the next commit to this target removes it.
-            }
-        }
+        _file!.Commit();
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_writer is not null)
             await _writer.DisposeAsync();
-        if (!_committed && File.Exists(_temp))
-            File.Delete(_temp);
+        _file?.Dispose();
     }
 }
 
 /// <summary>Counts the bytes that pass, for dataRead and dataWritten.</summary>
-internal sealed class CountingStream(Stream inner) : Stream
+public sealed class CountingStream(Stream inner) : Stream
 {
     public long Count { get; private set; }
     public override bool CanRead => inner.CanRead;
