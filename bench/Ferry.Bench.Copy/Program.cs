@@ -1,0 +1,98 @@
+// The copy benchmark: one table of mixed types in PostgreSQL, copied to a CSV file and to another table, by psql's
+// \copy and by Ferry's copy engine (the same code a node runs), in this one run, one after the other. Prints a
+// markdown row per case with both rates and their ratio, and the peak resident memory of this process (Ferry's side:
+// psql runs as its own process).
+// Usage: Ferry.Bench.Copy --connection CONNSTRING --psql PATH [--rows N] [--work DIR]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Protocol;
+using Ferry.Engine.Access;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Interactive;
+using Npgsql;
+
+string? connection = null, psql = null, work = null;
+var rows = 1_000_000;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--connection": connection = args[++i]; break;
+        case "--psql": psql = args[++i]; break;
+        case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--work": work = args[++i]; break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+    }
+}
+if (connection is null || psql is null)
+{
+    Console.Error.WriteLine("Usage: Ferry.Bench.Copy --connection CONNSTRING --psql PATH [--rows N] [--work DIR]");
+    return 2;
+}
+work = Path.GetFullPath(work ?? Path.Combine(Path.GetTempPath(), "ferry-bench-copy"));
+Directory.CreateDirectory(work);
+var builder = new NpgsqlConnectionStringBuilder(connection);
+
+async Task ExecAsync(string sql)
+{
+    await using var c = new NpgsqlConnection(connection);
+    await c.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, c) { CommandTimeout = 0 };
+    await command.ExecuteNonQueryAsync();
+}
+
+await ExecAsync("DROP TABLE IF EXISTS bench_src, bench_psql, bench_ferry");
+await ExecAsync("CREATE TABLE bench_src (id bigint PRIMARY KEY, qty integer, amount numeric(18,4), ratio double precision, flag boolean, " +
+                "label text, created timestamptz, day date, ref uuid)");
+await ExecAsync($"INSERT INTO bench_src SELECT g, g % 1000, g * 1.2345, g / 7.0, g % 2 = 0, 'label ' || g || CASE WHEN g % 10 = 0 THEN ', with \"quotes\"' ELSE '' END, " +
+                $"timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second', date '2026-01-01' + (g % 3650), md5(g::text)::uuid FROM generate_series(1, {rows}) g");
+await ExecAsync("ANALYZE bench_src");
+await ExecAsync("CREATE TABLE bench_psql (LIKE bench_src)");
+await ExecAsync("CREATE TABLE bench_ferry (LIKE bench_src)");
+
+var env = new Dictionary<string, string> { ["PGHOST"] = builder.Host!, ["PGPORT"] = builder.Port.ToString(CultureInfo.InvariantCulture),
+    ["PGUSER"] = builder.Username!, ["PGDATABASE"] = builder.Database! };
+double RunShell(string script)
+{
+    var info = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, RedirectStandardOutput = true };
+    foreach (var (k, v) in env) info.Environment[k] = v;
+    var clock = Stopwatch.StartNew();
+    using var process = Process.Start(info)!;
+    process.StandardOutput.ReadToEnd();
+    var error = process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    if (process.ExitCode != 0) throw new InvalidOperationException($"{script} failed: {error}");
+    return clock.Elapsed.TotalSeconds;
+}
+
+var context = new EngineContext(NodeAccessPolicy.Default with { LocalMachineAccess = true, AllowedFolders = [work] }, _ => [], "bench");
+JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
+var pg = Parse($$"""{"type": "PostgreSqlV2", "typeProperties": {"server": "{{builder.Host}}", "port": {{builder.Port}}, "database": "{{builder.Database}}", "username": "{{builder.Username}}", "sslMode": "disable"} }""");
+var share = Parse($$"""{"type": "FileServer", "typeProperties": {"host": "{{work}}"} }""");
+JsonObject Table(string t) => Parse($$"""{"type": "PostgreSqlV2Table", "typeProperties": {"schema": "public", "table": "{{t}}"} }""");
+var csv = Parse("""{"type": "DelimitedText", "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "ferry.csv"}, "firstRowAsHeader": true}}""");
+async Task<double> FerryAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked)
+{
+    var activity = Parse("""{"name": "bench", "typeProperties": {"source": {"type": "Source"}, "sink": {"type": "Sink"}}}""");
+    var clock = Stopwatch.StartNew();
+    await CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "bench", "Copy", activity, sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "bench"),
+        context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, CancellationToken.None);
+    return clock.Elapsed.TotalSeconds;
+}
+
+var psqlCsv = RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO '{work}/psql.csv' CSV HEADER\"");
+var ferryCsv = await FerryAsync(Table("bench_src"), pg, csv, share);
+var psqlTable = RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO STDOUT\" | {psql} -q -c \"\\copy bench_psql FROM STDIN\"");
+var ferryTable = await FerryAsync(Table("bench_src"), pg, Table("bench_ferry"), pg);
+var peak = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(':')[1].Trim();
+
+string Row(string what, double psqlSeconds, double ferrySeconds) => string.Create(CultureInfo.InvariantCulture,
+    $"| {what} | {rows:N0} | {psqlSeconds:F2} s ({rows / psqlSeconds:N0} rows/s) | {ferrySeconds:F2} s ({rows / ferrySeconds:N0} rows/s) | {psqlSeconds / ferrySeconds:F2} |");
+Console.WriteLine("| case | rows | psql \\copy | Ferry engine | Ferry / psql rate |");
+Console.WriteLine("| --- | --- | --- | --- | --- |");
+Console.WriteLine(Row("PostgreSQL → CSV file", psqlCsv, ferryCsv));
+Console.WriteLine(Row("PostgreSQL → PostgreSQL", psqlTable, ferryTable));
+Console.WriteLine($"Peak resident memory of the Ferry side (this process): {peak}");
+await ExecAsync("DROP TABLE IF EXISTS bench_src, bench_psql, bench_ferry");
+return 0;
