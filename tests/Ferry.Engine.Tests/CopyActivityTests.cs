@@ -179,6 +179,39 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Wildcards_and_recursive_read_every_matching_file_once_and_never_through_a_link_out()
+    {
+        var root = Path.Combine(_files.Path, "in");
+        Directory.CreateDirectory(Path.Combine(root, "2026", "11"));
+        await File.WriteAllTextAsync(Path.Combine(root, "a.csv"), "id,small\n1,1\n2,2\n");
+        await File.WriteAllTextAsync(Path.Combine(root, "2026", "b.csv"), "id,small\n3,3\n");
+        await File.WriteAllTextAsync(Path.Combine(root, "2026", "11", "c.csv"), "id,small\n4,4\n5,5\n");
+        await File.WriteAllTextAsync(Path.Combine(root, "notes.txt"), "not a csv");
+        var outside = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ferry-outside-" + Guid.NewGuid().ToString("N"))).FullName;
+        await File.WriteAllTextAsync(Path.Combine(outside, "secret.csv"), "id,small\n99,99\n");
+        Directory.CreateSymbolicLink(Path.Combine(root, "link"), outside);
+        await ExecAsync(Db, "CREATE TABLE many (id int, small smallint)");
+        var folder = JsonNode.Parse(Support.Json(new
+        {
+            type = "DelimitedText", typeProperties = new { location = new { type = "FileServerLocation", folderPath = "in" }, firstRowAsHeader = true },
+        }))!.AsObject();
+        try
+        {
+            var output = await CopyAsync(folder, FileLinked, PgTable("many"), PgLinked, extra: new
+            {
+                source = new { type = "DelimitedTextSource", storeSettings = new { type = "FileServerReadSettings", recursive = true, wildcardFileName = "*.csv" } },
+            });
+
+            Assert.Equal((3, 5L), (output["filesRead"]!.GetValue<int>(), output["rowsCopied"]!.GetValue<long>()));
+            Assert.Equal(15L, await ScalarAsync("SELECT sum(id) FROM many"));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_cancelled_copy_leaves_no_file()
     {
         using var cts = new CancellationTokenSource();

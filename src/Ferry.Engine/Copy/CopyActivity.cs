@@ -100,9 +100,13 @@ public static class CopyActivity
         return DatasetType(dataset) switch
         {
             "POSTGRESQLV2TABLE" => new PostgresSource(new PostgresConnector(linkedSettings, context), dataset, settings),
-            "DELIMITEDTEXT" => DelimitedSource(dataset, linkedSettings, context),
-            "JSON" => new Formats.Json.JsonSource(new FileServerConnector(linkedSettings, context).SourceFile(dataset["typeProperties"] as JsonObject ?? []),
-                (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>()),
+            "DELIMITEDTEXT" => FileSource(dataset, settings, linkedSettings, context, file =>
+            {
+                var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
+                return new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>());
+            }),
+            "JSON" => FileSource(dataset, settings, linkedSettings, context, file => new Formats.Json.JsonSource(file,
+                (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>())),
             "SQLITETABLE" => new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
             var other => throw Unsupported("source", other),
         };
@@ -125,11 +129,11 @@ public static class CopyActivity
         };
     }
 
-    private static DelimitedTextSource DelimitedSource(JsonObject dataset, LinkedServiceSettings linked, EngineContext context)
+    /// <summary>One file, or every file the source's storeSettings (wildcardFileName, recursive) match, read as one source.</summary>
+    private static ICopySource FileSource(JsonObject dataset, JsonObject settings, LinkedServiceSettings linked, EngineContext context, Func<string, ICopySource> open)
     {
-        var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
-        var file = new FileServerConnector(linked, context).SourceFile(typeProperties);
-        return new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>());
+        var files = new FileServerConnector(linked, context).SourceFiles(dataset["typeProperties"] as JsonObject ?? [], settings["storeSettings"] as JsonObject);
+        return files.Count == 1 ? open(files[0]) : new MultiFileSource(files, open);
     }
 
     private static (JsonObject, JsonObject) Require(JsonObject? dataset, JsonObject? linked, string side) =>

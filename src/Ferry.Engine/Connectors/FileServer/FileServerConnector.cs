@@ -138,6 +138,29 @@ public sealed class FileServerConnector(LinkedServiceSettings settings, EngineCo
 
     internal string SourceFile(JsonObject properties) => LocateFile(properties);
 
+    /// <summary>
+    /// The files a copy source reads: the dataset's file, or, with the source's storeSettings (ADF's
+    /// FileServerReadSettings) wildcardFileName and recursive, every matching file under the folder, in name order.
+    /// Folders are not entered through symbolic links, and every file passes local folder path validation.
+    /// </summary>
+    internal IReadOnlyList<string> SourceFiles(JsonObject properties, JsonObject? storeSettings)
+    {
+        var wildcard = storeSettings?["wildcardFileName"]?.GetValue<string>();
+        var recursive = storeSettings?["recursive"]?.GetValue<bool>() == true;
+        if (wildcard is null && !recursive)
+            return [LocateFile(properties)];
+        var folderPath = storeSettings?["wildcardFolderPath"]?.GetValue<string>() ?? (properties["location"] as JsonObject)?["folderPath"]?.GetValue<string>() ?? "";
+        var folder = LocalFolders.Resolve(context.Policy, Root, folderPath);
+        RequireFolder(folder);
+        var pattern = wildcard ?? (properties["location"] as JsonObject)?["fileName"]?.GetValue<string>() ?? "*";
+        var options = new EnumerationOptions { RecurseSubdirectories = recursive, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden, MatchType = MatchType.Win32 };
+        var files = Directory.EnumerateFiles(folder, pattern, options).Order(StringComparer.Ordinal)
+            .Select(f => LocalFolders.Resolve(context.Policy, Root, Path.GetRelativePath(LocalFolders.RealPath(Root), f))).ToList();
+        return files.Count > 0
+            ? files
+            : throw new DataStoreException(ErrorCodes.PathNotFound, $"No file matches '{pattern}' in '{folder}'{(recursive ? " or below" : "")}.");
+    }
+
     internal static Stream OpenRead(string file, string? compression) => Open(file, compression);
 
     private string LocateFile(JsonObject properties)
