@@ -20,8 +20,7 @@ public sealed class CredentialRotationTests : IDisposable
     [Fact]
     public async Task A_removed_node_cannot_open_secrets_after_the_remaining_node_rotated_the_key_and_a_new_node_gets_the_new_key()
     {
-        var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+        var admin = Sql.Admin();
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
         var dirA = await _nodes.StartAsync(server, "rot-ir", "node-a");
         var dirB = await _nodes.StartAsync(server, "rot-ir", "node-b", createRuntime: false);

@@ -26,12 +26,11 @@ public sealed class InteractiveAuthoringTests : IDisposable
         const string password = "Only-The-Node-Knows-7f3a";
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var (user, database) = ($"e2e_reader_{suffix}", $"e2e_sales_{suffix}");
-        var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
-        await ExecAsync(admin.ConnectionString, $"CREATE ROLE {user} LOGIN PASSWORD '{password}'", $"CREATE DATABASE {database}");
+        var admin = Sql.Admin();
+        await Sql.ExecAsync(admin.ConnectionString, $"CREATE ROLE {user} LOGIN PASSWORD '{password}'", $"CREATE DATABASE {database}");
         try
         {
-            await ExecAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database }.ConnectionString,
+            await Sql.ExecAsync(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = database }.ConnectionString,
                 "CREATE SCHEMA sales", "CREATE TABLE sales.orders (id int PRIMARY KEY, item text NOT NULL, price numeric(8,2))",
                 "INSERT INTO sales.orders VALUES (1, 'tea', 2.50), (2, 'cake', 4.00), (3, 'scone', 3.25)",
                 $"GRANT USAGE ON SCHEMA sales TO {user}", $"GRANT SELECT ON sales.orders TO {user}");
@@ -106,7 +105,7 @@ public sealed class InteractiveAuthoringTests : IDisposable
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)", $"DROP ROLE IF EXISTS {user}");
+            await Sql.ExecAsync(admin.ConnectionString, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)", $"DROP ROLE IF EXISTS {user}");
         }
     }
 
@@ -281,16 +280,6 @@ public sealed class InteractiveAuthoringTests : IDisposable
         return buffer.ToArray();
     }
 
-    private static async Task ExecAsync(string connectionString, params string[] statements)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
 
     private string Write(string name, string content)
     {

@@ -10,8 +10,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
     private readonly TempDir _dirs;
     private readonly NodeFleet _nodes;
     private readonly string _database = "e2e_copy_" + Guid.NewGuid().ToString("N")[..8];
-    private readonly NpgsqlConnectionStringBuilder _admin = new(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
-        ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+    private readonly NpgsqlConnectionStringBuilder _admin = Sql.Admin();
 
     public PipelineRunTests()
     {
@@ -23,8 +22,8 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        await ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
-        await ExecAsync(Db, "CREATE TABLE orders (id int PRIMARY KEY, item text, amount numeric(12,2), placed timestamptz)",
+        await Sql.ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
+        await Sql.ExecAsync(Db, "CREATE TABLE orders (id int PRIMARY KEY, item text, amount numeric(12,2), placed timestamptz)",
             "INSERT INTO orders SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'item, \"' || g || '\"' END, g * 1.25, timestamptz '2026-01-01 00:00:00+00' + g * interval '1 hour' " +
             "FROM generate_series(1, 5000) g");
     }
@@ -32,7 +31,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+        await Sql.ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
     }
 
     [Fact]
@@ -45,13 +44,8 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
             Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode);
             Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", files)).ExitCode);
         });
-        await CreateAsync(server, "linked-service", "pg", $$"""
-            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "copy-ir", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
-            """);
-        await CreateAsync(server, "linked-service", "share", $$"""
-            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "copy-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
-            """);
+        await PostgresLinkedServiceAsync(server, "copy-ir");
+        await ShareLinkedServiceAsync(server, "copy-ir", files);
         await CreateAsync(server, "dataset", "orders", """
             {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "orders"}}}
             """);
@@ -101,7 +95,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_million_rows_of_every_common_type_go_through_csv_json_and_sqlite_on_a_node_and_come_back_equal()
     {
-        await ExecAsync(Db,
+        await Sql.ExecAsync(Db,
             "CREATE TABLE wide (id int PRIMARY KEY, small smallint, big bigint, amount numeric(38,10), r real, d double precision, flag boolean, " +
             "note text, code varchar(20), day date, at timestamp, at_tz timestamptz, t time, span interval, u uuid, raw bytea, doc json, docb jsonb)",
             "INSERT INTO wide SELECT g, (g % 30000)::smallint, g * 1000000007::bigint, (g * 1.0123456789)::numeric(38,10), g / 3.0, g / 7.0, g % 2 = 0, " +
@@ -111,7 +105,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
             "md5(g::text)::uuid, CASE WHEN g % 11 = 0 THEN NULL ELSE decode(lpad(to_hex(g), 8, '0'), 'hex') END, json_build_object('g', g), " +
             "CASE WHEN g % 13 = 0 THEN NULL ELSE jsonb_build_object('g', g, 's', 'x') END FROM generate_series(1, 1000000) g");
         foreach (var copy in new[] { "wide_csv", "wide_json", "wide_sqlite" })
-            await ExecAsync(Db, $"CREATE TABLE {copy} (LIKE wide INCLUDING ALL)");
+            await Sql.ExecAsync(Db, $"CREATE TABLE {copy} (LIKE wide INCLUDING ALL)");
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
         var files = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
         await _nodes.StartAsync(server, "wide-ir", "node-a", beforeStart: async dir =>
@@ -119,13 +113,8 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
             Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode);
             Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", files)).ExitCode);
         });
-        await CreateAsync(server, "linked-service", "pg", $$"""
-            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "wide-ir", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
-            """);
-        await CreateAsync(server, "linked-service", "share", $$"""
-            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "wide-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
-            """);
+        await PostgresLinkedServiceAsync(server, "wide-ir");
+        await ShareLinkedServiceAsync(server, "wide-ir", files);
         await CreateAsync(server, "linked-service", "lite", $$"""
             {"properties": {"type": "Sqlite", "connectVia": {"referenceName": "wide-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"path": "{{Path.Combine(files, "wide.db")}}"} } }
             """);
@@ -181,10 +170,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
     {
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
         await _nodes.StartAsync(server, "copy-ir", "node-a", beforeStart: async dir => Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode));
-        await CreateAsync(server, "linked-service", "pg", $$"""
-            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "copy-ir", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
-            """);
+        await PostgresLinkedServiceAsync(server, "copy-ir");
         await CreateAsync(server, "dataset", "missing", """
             {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "no_such_table"}}}
             """);
@@ -222,7 +208,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_node_killed_mid_copy_loses_its_lease_and_the_other_node_finishes_with_exactly_the_source_rows()
     {
-        await ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label, g * 0.5 AS amount FROM generate_series(1, 1000000) g");
+        await Sql.ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label, g * 0.5 AS amount FROM generate_series(1, 1000000) g");
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--job-lease", "6");
         var files = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
         async Task Prepare(string dir)
@@ -232,13 +218,8 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         }
         await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: Prepare);
         await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: Prepare);
-        await CreateAsync(server, "linked-service", "pg", $$"""
-            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
-            """);
-        await CreateAsync(server, "linked-service", "share", $$"""
-            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
-            """);
+        await PostgresLinkedServiceAsync(server, "ha-ir");
+        await ShareLinkedServiceAsync(server, "ha-ir", files);
         await CreateAsync(server, "dataset", "big", """
             {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "big"}}}
             """);
@@ -279,7 +260,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
     public async Task Cancelling_a_running_copy_stops_it_and_leaves_no_file_and_no_rows()
     {
         // Long enough that the cancel (heard at the next renewal, every 2 s with a 6 s lease) comes before the end.
-        await ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label FROM generate_series(1, 3000000) g", "CREATE TABLE big_copy (id int, label text)");
+        await Sql.ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label FROM generate_series(1, 3000000) g", "CREATE TABLE big_copy (id int, label text)");
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--job-lease", "6");
         var files = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
         await _nodes.StartAsync(server, "c-ir", "node-a", beforeStart: async dir =>
@@ -287,13 +268,8 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
             Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode);
             Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", files)).ExitCode);
         });
-        await CreateAsync(server, "linked-service", "pg", $$"""
-            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "c-ir", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
-            """);
-        await CreateAsync(server, "linked-service", "share", $$"""
-            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "c-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{files}}"} } }
-            """);
+        await PostgresLinkedServiceAsync(server, "c-ir");
+        await ShareLinkedServiceAsync(server, "c-ir", files);
         await CreateAsync(server, "dataset", "big", """
             {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "big"}}}
             """);
@@ -344,6 +320,17 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         Assert.Empty(Directory.GetFiles(files));
     }
 
+    /// <summary>Linked service "pg": this test's database, through the runtime's node.</summary>
+    private Task PostgresLinkedServiceAsync(FerryServer server, string runtime) => CreateAsync(server, "linked-service", "pg", $$"""
+        {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "{{runtime}}", "type": "IntegrationRuntimeReference"},
+          "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
+        """);
+
+    /// <summary>Linked service "share": a folder on the node.</summary>
+    private Task ShareLinkedServiceAsync(FerryServer server, string runtime, string folder) => CreateAsync(server, "linked-service", "share", $$"""
+        {"properties": {"type": "FileServer", "connectVia": {"referenceName": "{{runtime}}", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
+        """);
+
     private async Task CreateAsync(FerryServer server, string kind, string name, string json)
     {
         var file = _dirs.Sub($"{kind}-{name}.json");
@@ -351,24 +338,8 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         await server.FerryJsonAsync(kind, "create", "--name", name, "--file", file);
     }
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Db);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private Task<long> ScalarAsync(string sql) => Sql.ScalarAsync(Db, sql);
 
-    private static async Task ExecAsync(string connectionString, params string[] statements)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
 
     public void Dispose()
     {

@@ -12,16 +12,15 @@ namespace Ferry.Engine.Tests;
 public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
 {
     private readonly string _database = "copy_" + Guid.NewGuid().ToString("N")[..8];
-    private readonly NpgsqlConnectionStringBuilder _admin = new(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
-        ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+    private readonly NpgsqlConnectionStringBuilder _admin = Sql.Admin();
     private readonly TempFolder _files = new();
     private string Db => new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = _database }.ConnectionString;
     private EngineContext Context => Support.Context(NodeAccessPolicy.Default with { LocalMachineAccess = true, AllowedFolders = [_files.Path] });
 
     public async Task InitializeAsync()
     {
-        await ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
-        await ExecAsync(Db,
+        await Sql.ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
+        await Sql.ExecAsync(Db,
             "CREATE TABLE src (id int PRIMARY KEY, small smallint, big bigint, amount numeric(38,10), r real, d double precision, flag boolean, " +
             "note text, day date, at timestamp, at_tz timestamptz, t time, span interval, u uuid, raw bytea, doc jsonb)",
             "INSERT INTO src SELECT g, (g % 300)::smallint, g * 1000000007::bigint, (g * 1.0123456789)::numeric(38,10), g / 3.0, g / 7.0, g % 2 = 0, " +
@@ -34,7 +33,7 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+        await Sql.ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
     }
 
     public void Dispose() => _files.Dispose();
@@ -129,7 +128,7 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_files.Path, "out"));
         await File.WriteAllTextAsync(Path.Combine(_files.Path, "out", "bad.csv"), "id,small\n1,5\n2,not-a-number\n");
-        await ExecAsync(Db, "CREATE TABLE narrow (id int, small smallint)");
+        await Sql.ExecAsync(Db, "CREATE TABLE narrow (id int, small smallint)");
 
         var e = await Assert.ThrowsAsync<DataStoreException>(() => CopyAsync(Csv("bad.csv"), FileLinked, PgTable("narrow"), PgLinked));
 
@@ -143,7 +142,7 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_files.Path, "out"));
         await File.WriteAllTextAsync(Path.Combine(_files.Path, "out", "mixed.csv"), "id,small\n1,5\n2,oops\n3,7\n4,99999\n5,9\n");
-        await ExecAsync(Db, "CREATE TABLE narrow (id int, small smallint)");
+        await Sql.ExecAsync(Db, "CREATE TABLE narrow (id int, small smallint)");
         var logs = Path.Combine(_files.Path, "skipped");
 
         var output = await CopyAsync(Csv("mixed.csv"), FileLinked, PgTable("narrow"), PgLinked,
@@ -163,7 +162,7 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_files.Path, "out"));
         await File.WriteAllTextAsync(Path.Combine(_files.Path, "out", "raw.csv"), "x,ignored,y\n10,zz,first\n20,zz,second\n");
-        await ExecAsync(Db, "CREATE TABLE mapped (id int, label text)");
+        await Sql.ExecAsync(Db, "CREATE TABLE mapped (id int, label text)");
 
         await CopyAsync(Csv("raw.csv"), FileLinked, PgTable("mapped"), PgLinked, extra: new
         {
@@ -190,7 +189,7 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         var outside = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ferry-outside-" + Guid.NewGuid().ToString("N"))).FullName;
         await File.WriteAllTextAsync(Path.Combine(outside, "secret.csv"), "id,small\n99,99\n");
         Directory.CreateSymbolicLink(Path.Combine(root, "link"), outside);
-        await ExecAsync(Db, "CREATE TABLE many (id int, small smallint)");
+        await Sql.ExecAsync(Db, "CREATE TABLE many (id int, small smallint)");
         var folder = JsonNode.Parse(Support.Json(new
         {
             type = "DelimitedText", typeProperties = new { location = new { type = "FileServerLocation", folderPath = "in" }, firstRowAsHeader = true },
@@ -221,22 +220,6 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         Assert.Empty(Directory.Exists(Path.Combine(_files.Path, "out")) ? Directory.GetFiles(Path.Combine(_files.Path, "out")) : []);
     }
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Db);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
+    private Task<long> ScalarAsync(string sql) => Sql.ScalarAsync(Db, sql);
 
-    private static async Task ExecAsync(string connectionString, params string[] statements)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
 }

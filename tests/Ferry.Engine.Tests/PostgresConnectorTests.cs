@@ -13,15 +13,14 @@ public sealed class PostgresConnectorTests : IAsyncLifetime
     private const string Password = "s3cret-Pa55word";
     private readonly string _database = "engine_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _user = "reader_" + Guid.NewGuid().ToString("N")[..8];
-    private readonly NpgsqlConnectionStringBuilder _admin = new(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
-        ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+    private readonly NpgsqlConnectionStringBuilder _admin = Sql.Admin();
     private static readonly NodeAccessPolicy Local = NodeAccessPolicy.Default with { LocalMachineAccess = true };
 
     public async Task InitializeAsync()
     {
-        await ExecAsync(_admin.ConnectionString, $"CREATE ROLE {_user} LOGIN PASSWORD '{Password}'", $"CREATE DATABASE {_database} OWNER postgres");
+        await Sql.ExecAsync(_admin.ConnectionString, $"CREATE ROLE {_user} LOGIN PASSWORD '{Password}'", $"CREATE DATABASE {_database} OWNER postgres");
         var db = new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = _database }.ConnectionString;
-        await ExecAsync(db,
+        await Sql.ExecAsync(db,
             "CREATE SCHEMA sales",
             "CREATE TABLE sales.orders (id int PRIMARY KEY, item text NOT NULL, price numeric(8,2), placed timestamptz, tags text[])",
             "INSERT INTO sales.orders SELECT g, 'item ' || g, g * 1.5, '2026-01-01T00:00:00Z'::timestamptz + g * interval '1 day', ARRAY['a'] FROM generate_series(1, 30) g",
@@ -33,19 +32,9 @@ public sealed class PostgresConnectorTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", $"DROP ROLE IF EXISTS {_user}");
+        await Sql.ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", $"DROP ROLE IF EXISTS {_user}");
     }
 
-    private static async Task ExecAsync(string connectionString, params string[] statements)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
 
     private string LinkedService(string? password = Password, string? server = null, int? port = null, string? database = null, string sslMode = "disable") => Support.Json(new
     {

@@ -1,0 +1,29 @@
+using Npgsql;
+
+namespace Ferry.Engine.Tests;
+
+/// <summary>The test PostgreSQL that ./scripts/test starts: its admin connection, and statements run on it.</summary>
+internal static class Sql
+{
+    public static NpgsqlConnectionStringBuilder Admin() => new(Environment.GetEnvironmentVariable("FERRY_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("FERRY_TEST_POSTGRES is not set; run the tests with ./scripts/test, which starts PostgreSQL."));
+
+    public static async Task ExecAsync(string connectionString, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    public static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+}
