@@ -67,12 +67,14 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_table_of_every_common_type_goes_to_csv_and_back_unchanged()
     {
-        var toCsv = await CopyAsync(PgTable("src"), PgLinked, Csv("src.csv"), FileLinked);
-        var back = await CopyAsync(Csv("src.csv"), FileLinked, PgTable("dst"), PgLinked);
+        var toCsv = await CopyAsync(PgTable("src"), PgLinked, Csv("src.csv"), FileLinked, extra: new { validateDataConsistency = true });
+        var back = await CopyAsync(Csv("src.csv"), FileLinked, PgTable("dst"), PgLinked, extra: new { validateDataConsistency = true });
 
         Assert.Equal(3000, toCsv["rowsCopied"]!.GetValue<long>());
         Assert.Equal(3000, back["rowsCopied"]!.GetValue<long>());
         Assert.Equal("test-ir", back["effectiveIntegrationRuntime"]!.GetValue<string>());
+        Assert.Equal("Verified", toCsv["dataConsistencyVerification"]!["VerificationResult"]!.GetValue<string>());
+        Assert.Equal("Verified", back["dataConsistencyVerification"]!["VerificationResult"]!.GetValue<string>());
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
         Assert.Empty(Directory.GetFiles(Path.Combine(_files.Path, "out"), "*.tmp"));
     }
@@ -102,7 +104,8 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         var sqliteLinked = JsonNode.Parse(Support.Json(new { type = "Sqlite", typeProperties = new { path = Path.Combine(_files.Path, "copy.db") } }))!.AsObject();
         var sqliteTable = JsonNode.Parse(Support.Json(new { type = "SqliteTable", typeProperties = new { table = "src" } }))!.AsObject();
 
-        await CopyAsync(PgTable("src"), PgLinked, sqliteTable, sqliteLinked, new { type = "SqliteSink", tableOption = "autoCreate" });
+        await CopyAsync(PgTable("src"), PgLinked, sqliteTable, sqliteLinked, new { type = "SqliteSink", tableOption = "autoCreate" },
+            extra: new { validateDataConsistency = true });
         var back = await CopyAsync(sqliteTable, sqliteLinked, PgTable("dst"), PgLinked);
 
         Assert.Equal(3000, back["rowsCopied"]!.GetValue<long>());

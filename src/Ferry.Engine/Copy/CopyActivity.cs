@@ -59,7 +59,8 @@ public static class CopyActivity
             }
         }
         await beforeCommit(ct);
-        await sink.CommitAsync(ct);
+        var validate = typeProperties["validateDataConsistency"]?.GetValue<bool>() == true;
+        await sink.CommitAsync(validate ? copied : null, ct);
         if (skipped is not null)
             await skipped.CommitAsync(ct);
         var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
@@ -90,6 +91,7 @@ public static class CopyActivity
             }),
             ["errors"] = new JsonArray(),
             ["redirectRowPath"] = skipped?.WrittenPath,
+            ["dataConsistencyVerification"] = validate ? new JsonObject { ["VerificationResult"] = "Verified", ["InconsistentData"] = "None" } : null,
         };
     }
 

@@ -26,7 +26,11 @@ public interface ICopySink : IAsyncDisposable
     /// <summary>Writes one row; <paramref name="rowNumber"/> names it in errors.</summary>
     ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct);
 
-    Task CommitAsync(CancellationToken ct);
+    /// <summary>
+    /// Makes the rows visible. With <paramref name="expectedRows"/> (validateDataConsistency) the sink first checks what
+    /// its store confirms against it (rows for tables; rows, size and SHA-256 read back for files) and throws instead.
+    /// </summary>
+    Task CommitAsync(long? expectedRows, CancellationToken ct);
 
     long BytesWritten { get; }
     int FilesWritten { get; }

@@ -58,7 +58,7 @@ public sealed class IncompatibleRowLog : IAsyncDisposable
     public async Task CommitAsync(CancellationToken ct)
     {
         if (_opened)
-            await _sink.CommitAsync(ct);
+            await _sink.CommitAsync(null, ct);
     }
 
     public ValueTask DisposeAsync() => _sink.DisposeAsync();

@@ -13,13 +13,14 @@ public sealed class StagedFile : IDisposable
     private readonly string _target;
     private readonly string _temp;
     private readonly CountingStream _counter;
+    private readonly System.Security.Cryptography.IncrementalHash _hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
     private bool _committed;
 
     public StagedFile(string target, string? compression)
     {
         _target = target;
         _temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.ferry-{Guid.NewGuid():N}.tmp");
-        _counter = new CountingStream(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+        _counter = new CountingStream(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), _hash);
         Stream = compression?.ToUpperInvariant() switch
         {
             null or "" or "NONE" => _counter,
@@ -35,10 +36,22 @@ public sealed class StagedFile : IDisposable
     public long BytesWritten => _counter.Count;
     public bool Committed => _committed;
 
-    /// <summary>Closes the stream (the caller flushed what it buffers) and renames the file into place.</summary>
-    public void Commit()
+    /// <summary>
+    /// Closes the stream (the caller flushed what it buffers) and renames the file into place; with
+    /// <paramref name="verify"/>, first reads the file back and checks its size and SHA-256 against what was written.
+    /// </summary>
+    public void Commit(bool verify = false)
     {
         Stream.Dispose();
+        if (verify)
+        {
+            var written = _hash.GetHashAndReset();
+            using var file = File.OpenRead(_temp);
+            var onDisk = System.Security.Cryptography.SHA256.HashData(file);
+            if (file.Length != _counter.Count || !onDisk.AsSpan().SequenceEqual(written))
+                throw new Interactive.DataStoreException(Contracts.Problems.ErrorCodes.InvalidData,
+                    $"Data consistency check failed for '{_target}': {_counter.Count} bytes were written and {file.Length} read back, with another checksum. Nothing was committed.");
+        }
         File.Move(_temp, _target, overwrite: true);
         _committed = true;
         foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(_target)!, $".{Path.GetFileName(_target)}.ferry-*.tmp"))
@@ -56,6 +69,7 @@ public sealed class StagedFile : IDisposable
 
     public void Dispose()
     {
+        _hash.Dispose();
         Stream.Dispose();
         if (!_committed && File.Exists(_temp))
             File.Delete(_temp);

@@ -196,11 +196,14 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         };
     }
 
-    public async Task CommitAsync(CancellationToken ct)
+    public async Task CommitAsync(long? expectedRows, CancellationToken ct)
     {
         try
         {
-            await _importer!.CompleteAsync(ct);
+            var imported = await _importer!.CompleteAsync(ct);
+            if (expectedRows is { } expected && (long)imported != expected)
+                throw new DataStoreException(ErrorCodes.InvalidData,
+                    $"Data consistency check failed for {_table}: PostgreSQL took {imported} rows, {expected} were sent. Nothing was committed.");
             await _importer.DisposeAsync();
             _importer = null;
             if (_keys.Count > 0)

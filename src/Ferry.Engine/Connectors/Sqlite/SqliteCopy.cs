@@ -79,6 +79,7 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
     private SqliteConnection? _connection;
     private SqliteTransaction? _transaction;
     private SqliteCommand? _insert;
+    private long _inserted;
 
     public long BytesWritten { get; private set; }
     public int FilesWritten => 0;
@@ -133,7 +134,7 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
         }
         try
         {
-            await _insert!.ExecuteNonQueryAsync(ct);
+            _inserted += await _insert!.ExecuteNonQueryAsync(ct);
         }
         catch (SqliteException e)
         {
@@ -141,7 +142,12 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
         }
     }
 
-    public async Task CommitAsync(CancellationToken ct) => await _transaction!.CommitAsync(ct);
+    public async Task CommitAsync(long? expectedRows, CancellationToken ct)
+    {
+        if (expectedRows is { } expected && expected != _inserted)
+            throw new DataStoreException(ErrorCodes.InvalidData, $"Data consistency check failed for '{path}': SQLite took {_inserted} rows, {expected} were sent. Nothing was committed.");
+        await _transaction!.CommitAsync(ct);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -87,6 +87,7 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
 {
     private StagedFile? _file;
     private StreamWriter? _writer;
+    private long _rows;
     private readonly char _delimiter = format.ColumnDelimiter;
     private readonly string _rowEnd = format.RowDelimiter is { } r ? r.ToString() : "\n";
 
@@ -121,6 +122,7 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
                 _writer!.Write(format.NullValue);
         }
         _writer!.Write(_rowEnd);
+        _rows++;
         return ValueTask.CompletedTask;
     }
 
@@ -146,12 +148,14 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
         _writer.Write(quote.Value);
     }
 
-    public async Task CommitAsync(CancellationToken ct)
+    public async Task CommitAsync(long? expectedRows, CancellationToken ct)
     {
         await _writer!.FlushAsync(ct);
         await _writer.DisposeAsync();
         _writer = null;
-        _file!.Commit();
+        if (expectedRows is { } expected && expected != _rows)
+            throw new DataStoreException(ErrorCodes.InvalidData, $"Data consistency check failed for '{file}': {_rows} rows written, {expected} expected. Nothing was committed.");
+        _file!.Commit(verify: expectedRows is not null);
     }
 
     public async ValueTask DisposeAsync()
@@ -163,7 +167,7 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
 }
 
 /// <summary>Counts the bytes that pass, for dataRead and dataWritten.</summary>
-public sealed class CountingStream(Stream inner) : Stream
+public sealed class CountingStream(Stream inner, System.Security.Cryptography.IncrementalHash? hash = null) : Stream
 {
     public long Count { get; private set; }
     public override bool CanRead => inner.CanRead;
@@ -181,6 +185,7 @@ public sealed class CountingStream(Stream inner) : Stream
     public override void Write(byte[] buffer, int offset, int count)
     {
         inner.Write(buffer, offset, count);
+        hash?.AppendData(buffer, offset, count);
         Count += count;
     }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -76,6 +76,7 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
     private StagedFile? _file;
     private Utf8JsonWriter? _writer;
     private IReadOnlyList<CopyColumn> _columns = [];
+    private long _rows;
     private readonly bool _array = string.Equals(filePattern, "arrayOfObjects", StringComparison.OrdinalIgnoreCase);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
@@ -113,6 +114,7 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
             }
         }
         _writer.WriteEndObject();
+        _rows++;
         if (!_array)
         {
             await _writer.FlushAsync(ct);
@@ -125,14 +127,17 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
         }
     }
 
-    public async Task CommitAsync(CancellationToken ct)
+    public async Task CommitAsync(long? expectedRows, CancellationToken ct)
     {
         if (_array)
             _writer!.WriteEndArray();
         await _writer!.FlushAsync(ct);
         await _writer.DisposeAsync();
         _writer = null;
-        _file!.Commit();
+        if (expectedRows is { } expected && expected != _rows)
+            throw new Interactive.DataStoreException(Contracts.Problems.ErrorCodes.InvalidData,
+                $"Data consistency check failed for '{file}': {_rows} records written, {expected} expected. Nothing was committed.");
+        _file!.Commit(verify: expectedRows is not null);
     }
 
     public async ValueTask DisposeAsync()
