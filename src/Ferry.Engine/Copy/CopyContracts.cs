@@ -38,3 +38,18 @@ public interface ICopySink : IAsyncDisposable
 
 /// <summary>What the copy has done so far, reported to the control plane with each lease renewal.</summary>
 public sealed record CopyProgress(long RowsRead, long RowsCopied, long BytesRead, long BytesWritten);
+
+/// <summary>
+/// The bytes a value counts for in dataRead and dataWritten where the store does not say: its characters or bytes for
+/// text and binary, 8 for any other value, nothing for null. One rule for every source and sink.
+/// </summary>
+public static class CopyBytes
+{
+    public static long Of(object? value) => value switch
+    {
+        null or DBNull => 0,
+        string s => s.Length,
+        byte[] b => b.Length,
+        _ => 8,
+    };
+}

@@ -57,7 +57,7 @@ public sealed class PostgresSource(PostgresConnector connector, JsonObject datas
                 if (_withTimeZone[i] && value is DateTime utc)
                     value = new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
                 row[i] = value;
-                BytesRead += value switch { null => 0, string s => s.Length, byte[] b => b.Length, _ => 8 };
+                BytesRead += CopyBytes.Of(value);
             }
             return true;
         }
@@ -175,7 +175,7 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
                 await _importer.WriteNullAsync(ct);
                 continue;
             }
-            BytesWritten += value switch { string s => s.Length, byte[] b => b.Length, _ => 8 };
+            BytesWritten += CopyBytes.Of(value);
             await _importer.WriteAsync(value, _targets[i].DbType, ct);
         }
     }

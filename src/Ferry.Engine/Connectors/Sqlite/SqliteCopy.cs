@@ -57,7 +57,7 @@ public sealed class SqliteSource(string path, JsonObject dataset, JsonObject sou
         {
             var value = _reader.IsDBNull(i) ? null : _reader.GetValue(i);
             row[i] = value;
-            BytesRead += value switch { null => 0, string s => s.Length, byte[] b => b.Length, _ => 8 };
+            BytesRead += CopyBytes.Of(value);
         }
         return true;
     }
@@ -130,7 +130,7 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
                 var other => TextValues.Format(other),
             };
             _insert!.Parameters[i].Value = value;
-            BytesWritten += value switch { string s => s.Length, byte[] b => b.Length, _ => 8 };
+            BytesWritten += CopyBytes.Of(value);
         }
         try
         {

@@ -57,7 +57,7 @@ public sealed class JsonSource(string file, string? compression) : ICopySource
                 JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
                 _ => node.ToJsonString(),
             };
-            BytesRead += row[i] is string s ? s.Length : 8;
+            BytesRead += CopyBytes.Of(row[i]);
         }
         return true;
     }
