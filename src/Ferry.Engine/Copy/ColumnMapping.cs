@@ -21,10 +21,12 @@ public sealed class ColumnMapping
     /// <summary>The sink's columns, in order, typed as their source columns.</summary>
     public IReadOnlyList<CopyColumn> Columns { get; }
 
-    public void Project(object?[] source, object?[] sink)
+    /// <summary>Makes <paramref name="view"/> the sink's columns of <paramref name="source"/>: the same buffers, nothing copied.</summary>
+    public void Project(RowBatch source, RowBatch view)
     {
         for (var i = 0; i < _sources.Length; i++)
-            sink[i] = source[_sources[i]];
+            view.Columns[i] = source.Columns[_sources[i]];
+        view.NumberLike(source);
     }
 
     public static ColumnMapping From(JsonObject? translator, IReadOnlyList<CopyColumn> source)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Ferry.Contracts.Problems;
 using Ferry.Contracts.Protocol;
 using Ferry.Engine.Connectors.FileServer;
@@ -26,37 +27,52 @@ public static class CopyActivity
         var typeProperties = job.Activity["typeProperties"] as JsonObject ?? [];
         var sourceSettings = typeProperties["source"] as JsonObject ?? [];
         var sinkSettings = typeProperties["sink"] as JsonObject ?? [];
+        var translator = typeProperties["translator"] as JsonObject;
+        var conversionSettings = TypeConversionSettings.From(translator);
         await using var source = CreateSource(job, sourceSettings, context);
-        await using var sink = CreateSink(job, sinkSettings, context);
+        await using var sink = CreateSink(job, sinkSettings, context, conversionSettings);
 
         var sourceColumns = await source.OpenAsync(ct);
-        var mapping = ColumnMapping.From(typeProperties["translator"] as JsonObject, sourceColumns);
-        await sink.OpenAsync(mapping.Columns, ct);
-        var row = new object?[sourceColumns.Count];
-        var mapped = new object?[mapping.Columns.Count];
+        var mapping = ColumnMapping.From(translator, sourceColumns);
+        var conversion = new TypeConversion(mapping.Columns, await sink.OpenAsync(mapping.Columns, ct), conversionSettings);
         await using var skipped = IncompatibleRowLog.From(typeProperties, job, context);
         long rows = 0, copied = 0;
         var lastReport = clock.Elapsed;
-        while (await source.ReadAsync(row, ct))
+
+        // Two stages on two threads: the source fills typed batches while the previous ones are converted and written.
+        // Three batches circulate, so memory is bounded by the batch size whatever the row count.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var filled = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var free = Channel.CreateUnbounded<RowBatch>();
+        var sourceTypes = sourceColumns.Select(c => c.Type).ToList();
+        for (var i = 0; i < 3; i++)
+            free.Writer.TryWrite(new RowBatch(sourceTypes));
+        var reading = Task.Run(() => ReadAllAsync(source, free.Reader, filled.Writer, stop.Token), CancellationToken.None);
+        var view = new RowBatch(mapping.Columns.Count, RowBatch.DefaultCapacity);
+        try
         {
-            rows++;
-            mapping.Project(row, mapped);
-            try
+            await foreach (var batch in filled.Reader.ReadAllAsync(stop.Token))
             {
-                await sink.WriteAsync(mapped, rows, ct);
-                copied++;
+                rows += batch.Count;
+                mapping.Project(batch, view);
+                var converted = conversion.Apply(view);
+                await SkipAsync(converted, view, skipped, ct);
+                converted.DropRejected();
+                await sink.WriteAsync(converted, stop.Token);
+                copied += converted.Count - converted.Rejections.Count;
+                await SkipAsync(converted, converted, skipped, ct);
+                free.Writer.TryWrite(batch);
+                if (clock.Elapsed - lastReport >= ProgressEvery)
+                {
+                    lastReport = clock.Elapsed;
+                    await progress(new CopyProgress(rows, copied, source.BytesRead, sink.BytesWritten), ct);
+                }
             }
-            catch (IncompatibleRowException e)
-            {
-                if (skipped is null)
-                    throw e.AsFailure();
-                await skipped.WriteAsync(rows, e.Message, mapped, ct);
-            }
-            if (clock.Elapsed - lastReport >= ProgressEvery)
-            {
-                lastReport = clock.Elapsed;
-                await progress(new CopyProgress(rows, copied, source.BytesRead, sink.BytesWritten), ct);
-            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await reading;
         }
         await beforeCommit(ct);
         var validate = typeProperties["validateDataConsistency"]?.GetValue<bool>() == true;
@@ -95,6 +111,44 @@ public static class CopyActivity
         };
     }
 
+    /// <summary>The reading stage: fills free batches from the source and hands them on; its failure ends the writing stage with it.</summary>
+    private static async Task ReadAllAsync(ICopySource source, ChannelReader<RowBatch> free, ChannelWriter<RowBatch> filled, CancellationToken ct)
+    {
+        try
+        {
+            long next = 1;
+            while (true)
+            {
+                var batch = await free.ReadAsync(ct);
+                batch.Reset(next);
+                if (!await source.ReadAsync(batch, ct) || batch.Count == 0)
+                    break;
+                next += batch.Count;
+                await filled.WriteAsync(batch, ct);
+            }
+            filled.Complete();
+        }
+        catch (Exception e)
+        {
+            filled.TryComplete(e);
+        }
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="batch"/> that were rejected go to the skipped-row log with their values as
+    /// <paramref name="values"/> holds them; without a log the first of them fails the copy.
+    /// </summary>
+    private static async Task SkipAsync(RowBatch batch, RowBatch values, IncompatibleRowLog? log, CancellationToken ct)
+    {
+        if (batch.Rejections.Count == 0)
+            return;
+        var rejections = batch.Rejections.OrderBy(r => r.Index).ToList();
+        if (log is null)
+            throw new IncompatibleRowException(rejections[0].Reason).AsFailure();
+        foreach (var (index, reason) in rejections)
+            await log.WriteAsync(batch.RowNumber(index), reason, values.RowValues(index), ct);
+    }
+
     private static ICopySource CreateSource(JobPayload job, JsonObject settings, EngineContext context)
     {
         var (dataset, linked) = Require(job.SourceDataset, job.SourceLinkedService, "source");
@@ -114,7 +168,7 @@ public static class CopyActivity
         };
     }
 
-    private static ICopySink CreateSink(JobPayload job, JsonObject settings, EngineContext context)
+    private static ICopySink CreateSink(JobPayload job, JsonObject settings, EngineContext context, TypeConversionSettings conversion)
     {
         var (dataset, linked) = Require(job.SinkDataset, job.SinkLinkedService, "sink");
         var linkedSettings = LinkedServiceSettings.From(linked, context, job.SecretStores);
@@ -123,10 +177,10 @@ public static class CopyActivity
         {
             "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings),
             "DELIMITEDTEXT" => new DelimitedTextSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
-                DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>()),
+                DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>(), conversion),
             "JSON" => new Formats.Json.JsonSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
-                settings["formatSettings"]?["filePattern"]?.GetValue<string>(), typeProperties["compression"]?["type"]?.GetValue<string>()),
-            "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
+                settings["formatSettings"]?["filePattern"]?.GetValue<string>(), typeProperties["compression"]?["type"]?.GetValue<string>(), conversion),
+            "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings, conversion),
             var other => throw Unsupported("sink", other),
         };
     }

@@ -6,13 +6,16 @@ namespace Ferry.Engine.Copy;
 /// </summary>
 public sealed record CopyColumn(string Name, Type Type, string? PostgresType = null);
 
-/// <summary>Where rows come from. Rows are read into a buffer the caller owns, one at a time.</summary>
+/// <summary>Where rows come from, a batch at a time, each value in its column's own type.</summary>
 public interface ICopySource : IAsyncDisposable
 {
     Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct);
 
-    /// <summary>Fills <paramref name="row"/> with the next row; false at the end.</summary>
-    ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct);
+    /// <summary>
+    /// Appends rows to <paramref name="batch"/> (whose columns have the types <see cref="OpenAsync"/> answered) until it
+    /// is full or the source ends; false when the source had no more rows.
+    /// </summary>
+    ValueTask<bool> ReadAsync(RowBatch batch, CancellationToken ct);
 
     long BytesRead { get; }
     int FilesRead { get; }
@@ -21,10 +24,14 @@ public interface ICopySource : IAsyncDisposable
 /// <summary>Where rows go. Nothing is visible to others until <see cref="CommitAsync"/>; disposing without it leaves no trace.</summary>
 public interface ICopySink : IAsyncDisposable
 {
-    Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct);
+    /// <summary>
+    /// Prepares to take <paramref name="columns"/> and answers the type each must arrive in: a table's column types, or
+    /// the columns' own types for a sink that writes any value (files).
+    /// </summary>
+    Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct);
 
-    /// <summary>Writes one row; <paramref name="rowNumber"/> names it in errors.</summary>
-    ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct);
+    /// <summary>Writes the batch's rows; a row the store refuses is recorded with <see cref="RowBatch.Reject"/> and not written.</summary>
+    ValueTask WriteAsync(RowBatch batch, CancellationToken ct);
 
     /// <summary>
     /// Makes the rows visible. With <paramref name="expectedRows"/> (validateDataConsistency) the sink first checks what
@@ -52,4 +59,102 @@ public static class CopyBytes
         byte[] b => b.Length,
         _ => 8,
     };
+
+    public static long Of<T>(T value)
+    {
+        if (typeof(T) == typeof(string))
+            return ((string)(object)value!).Length;
+        if (typeof(T) == typeof(byte[]))
+            return ((byte[])(object)value!).Length;
+        return typeof(T).IsValueType ? 8 : Of((object?)value);
+    }
+}
+
+/// <summary>
+/// A source that produces one boxed row at a time (stores whose drivers work that way); the batching is done here.
+/// </summary>
+public abstract class RowSource : ICopySource
+{
+    private object?[] _row = [];
+
+    public abstract Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct);
+
+    /// <summary>Fills <paramref name="row"/> with the next row; false at the end.</summary>
+    protected abstract ValueTask<bool> ReadRowAsync(object?[] row, CancellationToken ct);
+
+    public async ValueTask<bool> ReadAsync(RowBatch batch, CancellationToken ct)
+    {
+        if (_row.Length != batch.Columns.Length)
+            _row = new object?[batch.Columns.Length];
+        var any = false;
+        while (!batch.IsFull && await ReadRowAsync(_row, ct))
+        {
+            for (var i = 0; i < _row.Length; i++)
+                batch.Columns[i].SetBoxed(batch.Count, AsColumnType(_row[i], batch.Columns[i].Type, batch.FirstRow + batch.Count, i));
+            batch.Count++;
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// A value whose type differs from its column's (a store that types values one by one, like SQLite or Json) converted
+    /// without loss, or a clear error naming row and column.
+    /// </summary>
+    private object? AsColumnType(object? value, Type type, long row, int column)
+    {
+        if (value is null || value.GetType() == type)
+            return value;
+        try
+        {
+            return TypeConversion.Convert(value, type, TypeConversionSettings.Default with { AllowDataTruncation = false });
+        }
+        catch (FormatException e)
+        {
+            throw new Interactive.DataStoreException(Contracts.Problems.ErrorCodes.InvalidData,
+                $"Row {row}, column {column + 1} of the source: {e.Message}, the type the column's first rows have. {Describe()}");
+        }
+    }
+
+    /// <summary>Where the rows come from, for messages.</summary>
+    protected virtual string Describe() => "";
+
+    public abstract long BytesRead { get; }
+    public abstract int FilesRead { get; }
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>A sink that takes one boxed row at a time (stores whose drivers work that way); the unbatching is done here.</summary>
+public abstract class RowSink : ICopySink
+{
+    private object?[] _row = [];
+
+    public abstract Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct);
+
+    /// <summary>Writes one row; throws <see cref="IncompatibleRowException"/> for a row the store refuses (nothing of it written).</summary>
+    protected abstract ValueTask WriteRowAsync(object?[] row, long rowNumber, CancellationToken ct);
+
+    public async ValueTask WriteAsync(RowBatch batch, CancellationToken ct)
+    {
+        if (_row.Length != batch.Columns.Length)
+            _row = new object?[batch.Columns.Length];
+        for (var r = 0; r < batch.Count; r++)
+        {
+            for (var i = 0; i < _row.Length; i++)
+                _row[i] = batch.Columns[i].GetBoxed(r);
+            try
+            {
+                await WriteRowAsync(_row, batch.RowNumber(r), ct);
+            }
+            catch (IncompatibleRowException e)
+            {
+                batch.Reject(r, e.Message);
+            }
+        }
+    }
+
+    public abstract Task CommitAsync(long? expectedRows, CancellationToken ct);
+    public abstract long BytesWritten { get; }
+    public abstract int FilesWritten { get; }
+    public abstract ValueTask DisposeAsync();
 }

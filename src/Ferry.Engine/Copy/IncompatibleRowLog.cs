@@ -16,7 +16,7 @@ public sealed class IncompatibleRowLog : IAsyncDisposable
 {
     private readonly DelimitedTextSink _sink;
     private bool _opened;
-    private readonly object?[] _line = new object?[3];
+    private readonly RowBatch _line = new([typeof(long), typeof(string), typeof(string)], 1);
 
     private IncompatibleRowLog(string path)
     {
@@ -49,10 +49,12 @@ public sealed class IncompatibleRowLog : IAsyncDisposable
             await _sink.OpenAsync([new CopyColumn("row", typeof(long)), new CopyColumn("reason", typeof(string)), new CopyColumn("values", typeof(string))], ct);
             _opened = true;
         }
-        _line[0] = rowNumber;
-        _line[1] = reason;
-        _line[2] = new JsonArray(row.Select(TabularResult.ToJson).ToArray()).ToJsonString();
-        await _sink.WriteAsync(_line, rowNumber, ct);
+        _line.Reset(rowNumber);
+        _line.Columns[0].SetBoxed(0, rowNumber);
+        _line.Columns[1].SetBoxed(0, reason);
+        _line.Columns[2].SetBoxed(0, new JsonArray(row.Select(TabularResult.ToJson).ToArray()).ToJsonString());
+        _line.Count = 1;
+        await _sink.WriteAsync(_line, ct);
     }
 
     public async Task CommitAsync(CancellationToken ct)

@@ -8,16 +8,18 @@ using Microsoft.Data.Sqlite;
 namespace Ferry.Engine.Connectors.Sqlite;
 
 /// <summary>Reads a SQLite table, or <c>source.query</c>, from a file under the node's allowed folders.</summary>
-public sealed class SqliteSource(string path, JsonObject dataset, JsonObject source) : ICopySource
+public sealed class SqliteSource(string path, JsonObject dataset, JsonObject source) : RowSource
 {
     private SqliteConnection? _connection;
     private SqliteCommand? _command;
     private SqliteDataReader? _reader;
 
-    public long BytesRead { get; private set; }
-    public int FilesRead => 0;
+    private long _bytesRead;
 
-    public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
+    public override long BytesRead => _bytesRead;
+    public override int FilesRead => 0;
+
+    public override async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
     {
         if (!File.Exists(path))
             throw new DataStoreException(ErrorCodes.PathNotFound, $"The SQLite file '{path}' does not exist.");
@@ -49,7 +51,7 @@ public sealed class SqliteSource(string path, JsonObject dataset, JsonObject sou
         _ => typeof(string),
     };
 
-    public async ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct)
+    protected override async ValueTask<bool> ReadRowAsync(object?[] row, CancellationToken ct)
     {
         if (!await _reader!.ReadAsync(ct))
             return false;
@@ -57,12 +59,12 @@ public sealed class SqliteSource(string path, JsonObject dataset, JsonObject sou
         {
             var value = _reader.IsDBNull(i) ? null : _reader.GetValue(i);
             row[i] = value;
-            BytesRead += CopyBytes.Of(value);
+            _bytesRead += CopyBytes.Of(value);
         }
         return true;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_reader is not null)
             await _reader.DisposeAsync();
@@ -74,17 +76,19 @@ public sealed class SqliteSource(string path, JsonObject dataset, JsonObject sou
 }
 
 /// <summary>Inserts into a SQLite table in one transaction (created with <c>tableOption: autoCreate</c>); nothing stays unless it commits.</summary>
-public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink) : ICopySink
+public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink, TypeConversionSettings? settings = null) : RowSink
 {
     private SqliteConnection? _connection;
     private SqliteTransaction? _transaction;
     private SqliteCommand? _insert;
     private long _inserted;
 
-    public long BytesWritten { get; private set; }
-    public int FilesWritten => 0;
+    private long _bytesWritten;
 
-    public async Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
+    public override long BytesWritten => _bytesWritten;
+    public override int FilesWritten => 0;
+
+    public override async Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
     {
         var table = (dataset["typeProperties"] as JsonObject)?["table"]?.GetValue<string>()
                     ?? throw new DataStoreException(ErrorCodes.InvalidProperty, "The SQLite sink dataset names no table.");
@@ -107,6 +111,7 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
                                     $"VALUES ({string.Join(", ", columns.Select((_, i) => $"@p{i}"))})", _connection, _transaction);
         for (var i = 0; i < columns.Count; i++)
             _insert.Parameters.Add(new SqliteParameter($"@p{i}", null));
+        return columns.Select(c => c.Type).ToList();
     }
 
     internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
@@ -117,7 +122,7 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
         : type == typeof(byte[]) ? "BLOB"
         : "TEXT";
 
-    public async ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct)
+    protected override async ValueTask WriteRowAsync(object?[] row, long rowNumber, CancellationToken ct)
     {
         for (var i = 0; i < row.Length; i++)
         {
@@ -127,10 +132,10 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
                 null => DBNull.Value,
                 string or long or int or short or double or float or byte[] => row[i]!,
                 bool b => b ? 1L : 0L,
-                var other => TextValues.Format(other),
+                var other => TextValues.Format(other, settings ?? TypeConversionSettings.Default),
             };
             _insert!.Parameters[i].Value = value;
-            BytesWritten += CopyBytes.Of(value);
+            _bytesWritten += CopyBytes.Of(value);
         }
         try
         {
@@ -142,14 +147,14 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink)
         }
     }
 
-    public async Task CommitAsync(long? expectedRows, CancellationToken ct)
+    public override async Task CommitAsync(long? expectedRows, CancellationToken ct)
     {
         if (expectedRows is { } expected && expected != _inserted)
             throw new DataStoreException(ErrorCodes.InvalidData, $"Data consistency check failed for '{path}': SQLite took {_inserted} rows, {expected} were sent. Nothing was committed.");
         await _transaction!.CommitAsync(ct);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_insert is not null)
             await _insert.DisposeAsync();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -42,33 +43,44 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
         return Task.FromResult<IReadOnlyList<CopyColumn>>(columns);
     }
 
-    public ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct)
+    public ValueTask<bool> ReadAsync(RowBatch batch, CancellationToken ct)
     {
-        List<string?> fields;
+        var any = false;
+        while (!batch.IsFull && NextRecord() is { } fields)
+        {
+            if (fields.Count != _width)
+                throw new DataStoreException(ErrorCodes.InvalidData,
+                    $"'{file}' line {_reader!.Line} has {fields.Count} columns where the file has {_width}; check columnDelimiter, quoteChar and escapeChar.");
+            for (var i = 0; i < _width; i++)
+            {
+                var column = (ColumnBuffer<string>)batch.Columns[i];
+                if (fields[i] is { } value)
+                    column.Set(batch.Count, value);
+                else
+                    column.SetNull(batch.Count);
+            }
+            batch.Count++;
+            any = true;
+        }
+        return ValueTask.FromResult(any);
+    }
+
+    private List<string?>? NextRecord()
+    {
         if (_pending is not null)
         {
-            fields = _pending;
+            var pending = _pending;
             _pending = null;
+            return pending;
         }
-        else
+        try
         {
-            try
-            {
-                if (!_reader!.TryReadRecord(_fields))
-                    return ValueTask.FromResult(false);
-            }
-            catch (DecoderFallbackException e)
-            {
-                throw new DataStoreException(ErrorCodes.InvalidData, $"'{file}' near line {_reader!.Line} is not valid {format.Encoding.WebName}: {e.Message}");
-            }
-            fields = _fields;
+            return _reader!.TryReadRecord(_fields) ? _fields : null;
         }
-        if (fields.Count != _width)
-            throw new DataStoreException(ErrorCodes.InvalidData,
-                $"'{file}' line {_reader!.Line} has {fields.Count} columns where the file has {_width}; check columnDelimiter, quoteChar and escapeChar.");
-        for (var i = 0; i < row.Length; i++)
-            row[i] = fields[i];
-        return ValueTask.FromResult(true);
+        catch (DecoderFallbackException e)
+        {
+            throw new DataStoreException(ErrorCodes.InvalidData, $"'{file}' near line {_reader!.Line} is not valid {format.Encoding.WebName}: {e.Message}");
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -81,10 +93,15 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
 
 /// <summary>
 /// Writes a delimited text file that appears under its name only when whole: rows go to a temporary file beside it,
-/// renamed over the target at commit, deleted if the copy fails or is cancelled.
+/// renamed over the target at commit, deleted if the copy fails or is cancelled. Values are formatted from their typed
+/// columns straight into the writer's buffer, with the copy's culture and date formats.
 /// </summary>
-public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, string? compression) : ICopySink
+public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, string? compression, TypeConversionSettings? settings = null) : ICopySink
 {
+    private readonly TypeConversionSettings _settings = settings ?? TypeConversionSettings.Default;
+    private readonly char[] _scratch = new char[256];
+    private readonly SearchValues<char> _special = SearchValues.Create(
+        new[] { format.ColumnDelimiter, '\r', '\n', format.QuoteChar ?? '\n', format.EscapeChar ?? '\n', format.RowDelimiter ?? '\n' }.Distinct().ToArray());
     private StagedFile? _file;
     private StreamWriter? _writer;
     private long _rows;
@@ -94,7 +111,7 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
     public long BytesWritten => _file?.BytesWritten ?? 0;
     public int FilesWritten => _file?.Committed == true ? 1 : 0;
 
-    public async Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
+    public Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
     {
         _file = new StagedFile(file, compression);
         _writer = new StreamWriter(_file.Stream, format.Encoding, 1 << 16, leaveOpen: true);
@@ -106,46 +123,58 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
                     _writer.Write(_delimiter);
                 WriteField(columns[i].Name);
             }
-            await _writer.WriteAsync(_rowEnd);
+            _writer.Write(_rowEnd);
         }
+        return Task.FromResult<IReadOnlyList<Type>>(columns.Select(c => c.Type).ToList());
     }
 
-    public ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct)
+    public ValueTask WriteAsync(RowBatch batch, CancellationToken ct)
     {
-        for (var i = 0; i < row.Length; i++)
+        var writer = _writer!;
+        var columns = batch.Columns;
+        for (var r = 0; r < batch.Count; r++)
         {
-            if (i > 0)
-                _writer!.Write(_delimiter);
-            if (row[i] is { } value)
-                WriteField(TextValues.Format(value));
-            else
-                _writer!.Write(format.NullValue);
+            for (var i = 0; i < columns.Length; i++)
+            {
+                if (i > 0)
+                    writer.Write(_delimiter);
+                if (columns[i].Nulls[r])
+                    writer.Write(format.NullValue);
+                else
+                    WriteField(columns[i].Text(r, _scratch, _settings));
+            }
+            writer.Write(_rowEnd);
         }
-        _writer!.Write(_rowEnd);
-        _rows++;
+        _rows += batch.Count;
         return ValueTask.CompletedTask;
     }
 
     /// <summary>Quotes a field when it must be (delimiter, quote, escape, line break, or text that would read as null).</summary>
-    private void WriteField(string value)
+    private void WriteField(ReadOnlySpan<char> value)
     {
-        var quote = format.QuoteChar;
-        var needs = value.Length == 0 || value == format.NullValue || value.AsSpan().IndexOfAny([_delimiter, '\r', '\n']) >= 0
-                    || (quote is { } q && value.Contains(q)) || (format.EscapeChar is { } e && value.Contains(e));
-        if (!needs || quote is null)
+        var writer = _writer!;
+        var needs = value.Length == 0 || value.IndexOfAny(_special) >= 0 || value.SequenceEqual(format.NullValue);
+        if (!needs || format.QuoteChar is not { } quote)
         {
-            _writer!.Write(value);
+            writer.Write(value);
             return;
         }
-        var escape = format.EscapeChar ?? quote.Value;
-        _writer!.Write(quote.Value);
-        foreach (var c in value)
+        var escape = format.EscapeChar ?? quote;
+        writer.Write(quote);
+        while (value.Length > 0)
         {
-            if (c == quote.Value || (c == escape && escape != quote.Value))
-                _writer.Write(escape);
-            _writer.Write(c);
+            var next = escape == quote ? value.IndexOf(quote) : value.IndexOfAny(quote, escape);
+            if (next < 0)
+            {
+                writer.Write(value);
+                break;
+            }
+            writer.Write(value[..next]);
+            writer.Write(escape);
+            writer.Write(value[next]);
+            value = value[(next + 1)..];
         }
-        _writer.Write(quote.Value);
+        writer.Write(quote);
     }
 
     public async Task CommitAsync(long? expectedRows, CancellationToken ct)

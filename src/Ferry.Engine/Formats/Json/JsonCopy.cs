@@ -8,9 +8,9 @@ namespace Ferry.Engine.Formats.Json;
 
 /// <summary>
 /// Reads a Json file's records (one object, an array of objects, or JSON Lines) as rows: columns from the first 100
-/// records, numbers as Int64 or Decimal (every digit kept), nested objects and arrays as their JSON text.
+/// records, numbers as Decimal (every digit kept), nested objects and arrays as their JSON text.
 /// </summary>
-public sealed class JsonSource(string file, string? compression) : ICopySource
+public sealed class JsonSource(string file, string? compression) : RowSource
 {
     private const int SampleRecords = 100;
     private Stream? _stream;
@@ -18,10 +18,12 @@ public sealed class JsonSource(string file, string? compression) : ICopySource
     private readonly Queue<JsonNode?> _sample = new();
     private List<CopyColumn> _columns = [];
 
-    public long BytesRead { get; private set; }
-    public int FilesRead => 1;
+    private long _bytesRead;
 
-    public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
+    public override long BytesRead => _bytesRead;
+    public override int FilesRead => 1;
+
+    public override async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
     {
         _stream = Connectors.FileServer.FileServerConnector.OpenRead(file, compression);
         _records = JsonRecords.ReadAsync(_stream, file, ct).GetAsyncEnumerator(ct);
@@ -29,15 +31,15 @@ public sealed class JsonSource(string file, string? compression) : ICopySource
             _sample.Enqueue(_records.Current);
         _columns = JsonRecords.ColumnsOf(_sample.ToList()).Select(c => new CopyColumn(c.Name, c.Type switch
         {
-            "Int64" => typeof(long),
-            "Double" => typeof(decimal),
+            // Every number as a decimal: a column whose first records hold integers may hold fractions further on.
+            "Int64" or "Double" => typeof(decimal),
             "Boolean" => typeof(bool),
             _ => typeof(string),
         })).ToList();
         return _columns;
     }
 
-    public async ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct)
+    protected override async ValueTask<bool> ReadRowAsync(object?[] row, CancellationToken ct)
     {
         JsonNode? record;
         if (_sample.Count > 0)
@@ -53,16 +55,16 @@ public sealed class JsonSource(string file, string? compression) : ICopySource
             {
                 null => null,
                 JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.TryGetValue<long>(out var l) ? l : v.GetValue<decimal>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<decimal>(),
                 JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
                 _ => node.ToJsonString(),
             };
-            BytesRead += CopyBytes.Of(row[i]);
+            _bytesRead += CopyBytes.Of(row[i]);
         }
         return true;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_records is not null)
             await _records.DisposeAsync();
@@ -71,7 +73,7 @@ public sealed class JsonSource(string file, string? compression) : ICopySource
 }
 
 /// <summary>Writes rows as JSON objects, one per line (setOfObjects) or in one array (arrayOfObjects), whole or not at all.</summary>
-public sealed class JsonSink(string file, string? filePattern, string? compression) : ICopySink
+public sealed class JsonSink(string file, string? filePattern, string? compression, TypeConversionSettings? settings = null) : RowSink
 {
     private StagedFile? _file;
     private Utf8JsonWriter? _writer;
@@ -80,20 +82,20 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
     private readonly bool _array = string.Equals(filePattern, "arrayOfObjects", StringComparison.OrdinalIgnoreCase);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
-    public long BytesWritten => _file?.BytesWritten ?? 0;
-    public int FilesWritten => _file?.Committed == true ? 1 : 0;
+    public override long BytesWritten => _file?.BytesWritten ?? 0;
+    public override int FilesWritten => _file?.Committed == true ? 1 : 0;
 
-    public Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
+    public override Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
     {
         _columns = columns;
         _file = new StagedFile(file, compression);
         _writer = new Utf8JsonWriter(_file.Stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         if (_array)
             _writer.WriteStartArray();
-        return Task.CompletedTask;
+        return Task.FromResult<IReadOnlyList<Type>>(columns.Select(c => c.Type).ToList());
     }
 
-    public async ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct)
+    protected override async ValueTask WriteRowAsync(object?[] row, long rowNumber, CancellationToken ct)
     {
         _writer!.WriteStartObject();
         for (var i = 0; i < row.Length; i++)
@@ -110,7 +112,7 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
                 case decimal m: _writer.WriteNumberValue(m); break;
                 case double d when double.IsFinite(d): _writer.WriteNumberValue(d); break;
                 case float f when float.IsFinite(f): _writer.WriteNumberValue(f); break;
-                case var other: _writer.WriteStringValue(TextValues.Format(other)); break;
+                case var other: _writer.WriteStringValue(TextValues.Format(other, settings ?? TypeConversionSettings.Default)); break;
             }
         }
         _writer.WriteEndObject();
@@ -127,7 +129,7 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
         }
     }
 
-    public async Task CommitAsync(long? expectedRows, CancellationToken ct)
+    public override async Task CommitAsync(long? expectedRows, CancellationToken ct)
     {
         if (_array)
             _writer!.WriteEndArray();
@@ -140,7 +142,7 @@ public sealed class JsonSink(string file, string? filePattern, string? compressi
         _file!.Commit(verify: expectedRows is not null);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_writer is not null)
             await _writer.DisposeAsync();

@@ -7,77 +7,6 @@ using NpgsqlTypes;
 
 namespace Ferry.Engine.Connectors.Postgres;
 
-/// <summary>Reads a PostgreSQL table, or the result of <c>source.query</c>, row by row with the server's types.</summary>
-public sealed class PostgresSource(PostgresConnector connector, JsonObject dataset, JsonObject source) : ICopySource
-{
-    private NpgsqlConnection? _connection;
-    private NpgsqlCommand? _command;
-    private NpgsqlDataReader? _reader;
-    private bool[] _withTimeZone = [];
-
-    public long BytesRead { get; private set; }
-    public int FilesRead => 0;
-
-    public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
-    {
-        var sql = source["query"]?.GetValue<string>() is { Length: > 0 } query
-            ? query
-            : $"SELECT * FROM {Table()}";
-        _connection = await connector.OpenAsync(ct);
-        _command = new NpgsqlCommand(sql, _connection) { CommandTimeout = 0 };
-        try
-        {
-            _reader = await _command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-        }
-        catch (PostgresException e)
-        {
-            throw connector.Classify(e);
-        }
-        // timestamptz comes back as a UTC DateTime; the copy carries it as a DateTimeOffset so it keeps meaning an instant.
-        _withTimeZone = Enumerable.Range(0, _reader.FieldCount).Select(i => _reader.GetDataTypeName(i) == "timestamp with time zone").ToArray();
-        return Enumerable.Range(0, _reader.FieldCount)
-            .Select(i => new CopyColumn(_reader.GetName(i), _withTimeZone[i] ? typeof(DateTimeOffset) : _reader.GetFieldType(i), _reader.GetDataTypeName(i))).ToList();
-    }
-
-    private string Table()
-    {
-        var (schema, table) = connector.TableOfDataset(dataset);
-        return $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)}";
-    }
-
-    public async ValueTask<bool> ReadAsync(object?[] row, CancellationToken ct)
-    {
-        try
-        {
-            if (!await _reader!.ReadAsync(ct))
-                return false;
-            for (var i = 0; i < row.Length; i++)
-            {
-                var value = await _reader.IsDBNullAsync(i, ct) ? null : _reader.GetValue(i);
-                if (_withTimeZone[i] && value is DateTime utc)
-                    value = new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
-                row[i] = value;
-                BytesRead += CopyBytes.Of(value);
-            }
-            return true;
-        }
-        catch (PostgresException e)
-        {
-            throw connector.Classify(e);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_reader is not null)
-            await _reader.DisposeAsync();
-        if (_command is not null)
-            await _command.DisposeAsync();
-        if (_connection is not null)
-            await _connection.DisposeAsync();
-    }
-}
-
 /// <summary>
 /// Writes into a PostgreSQL table with binary COPY, inside one transaction that commits only at the end: a failed or
 /// cancelled copy leaves the table as it was. <c>preCopyScript</c> runs in the same transaction; <c>tableOption:
@@ -93,12 +22,12 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
     private string _table = "";
     private string _loadTable = "";
     private List<string> _keys = [];
-    private object?[]? _converted;
+    private PgColumnWriter[] _writers = [];
 
     public long BytesWritten { get; private set; }
     public int FilesWritten => 0;
 
-    public async Task OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
+    public async Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
     {
         var (schema, table) = connector.TableOfDataset(dataset);
         _table = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)}";
@@ -134,6 +63,9 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
             }
             var columnList = string.Join(", ", _targets.Select(t => PostgresConnector.QuoteIdentifier(t.Name)));
             _importer = await _connection.BeginBinaryImportAsync($"COPY {_loadTable} ({columnList}) FROM STDIN (FORMAT BINARY)", ct);
+            _writers = _targets.Select(t => PgColumnWriter.For(t.Type, t.DbType)).ToArray();
+            // Each source column arrives as its table column's type.
+            return columns.Select(c => _targets.First(t => t.Name.Equals(c.Name, StringComparison.OrdinalIgnoreCase)).Type).ToList();
         }
         catch (PostgresException e)
         {
@@ -151,49 +83,25 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         return -1;
     }
 
-    public async ValueTask WriteAsync(object?[] row, long rowNumber, CancellationToken ct)
+    public ValueTask WriteAsync(RowBatch batch, CancellationToken ct)
     {
-        // Convert the whole row before writing any of it, so a row that does not fit can be skipped cleanly.
-        _converted ??= new object?[_targets.Length];
-        for (var i = 0; i < _targets.Length; i++)
+        ct.ThrowIfCancellationRequested();
+        var importer = _importer!;
+        try
         {
-            var (name, type, dbType, source) = _targets[i];
-            try
+            // Synchronous writes: the writing stage has its own thread, and Npgsql buffers the rows.
+            for (var r = 0; r < batch.Count; r++)
             {
-                _converted[i] = row[source] is { } value ? Convert(value, type, dbType) : null;
-            }
-            catch (FormatException e)
-            {
-                throw new IncompatibleRowException($"Row {rowNumber}, column '{name}': {e.Message} for the sink's column type.");
+                importer.StartRow();
+                for (var i = 0; i < _writers.Length; i++)
+                    BytesWritten += _writers[i].Write(importer, batch.Columns[_targets[i].Source], r);
             }
         }
-        await _importer!.StartRowAsync(ct);
-        for (var i = 0; i < _targets.Length; i++)
+        catch (PostgresException e)
         {
-            if (_converted[i] is not { } value)
-            {
-                await _importer.WriteNullAsync(ct);
-                continue;
-            }
-            BytesWritten += CopyBytes.Of(value);
-            await _importer.WriteAsync(value, _targets[i].DbType, ct);
+            throw connector.Classify(e);
         }
-    }
-
-    /// <summary>A value as the target column's type wants it (Npgsql: timestamptz as a UTC DateTime, timestamp as an unspecified one).</summary>
-    private static object Convert(object value, Type type, NpgsqlDbType dbType)
-    {
-        var typed = value.GetType() == type ? value
-            : value is string s ? TextValues.Parse(s, type)
-            : type == typeof(DateTimeOffset) && value is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc))
-            : type == typeof(string) ? TextValues.Format(value)
-            : TextValues.Parse(TextValues.Format(value), type);
-        return dbType switch
-        {
-            NpgsqlDbType.TimestampTz => typed is DateTimeOffset dto ? dto.UtcDateTime : DateTime.SpecifyKind((DateTime)typed, DateTimeKind.Utc),
-            NpgsqlDbType.Timestamp => typed is DateTime local ? DateTime.SpecifyKind(local, DateTimeKind.Unspecified) : ((DateTimeOffset)typed).DateTime,
-            _ => typed,
-        };
+        return ValueTask.CompletedTask;
     }
 
     public async Task CommitAsync(long? expectedRows, CancellationToken ct)
@@ -309,5 +217,64 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
             await _transaction.DisposeAsync();
         if (_connection is not null)
             await _connection.DisposeAsync();
+    }
+}
+
+/// <summary>Writes one column's value from a typed column buffer into a binary COPY; answers the bytes it counts for.</summary>
+internal abstract class PgColumnWriter
+{
+    public abstract long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row);
+
+    public static PgColumnWriter For(Type type, NpgsqlDbType dbType) => dbType switch
+    {
+        // Npgsql takes timestamptz as a UTC DateTime and timestamp as an unspecified one.
+        NpgsqlDbType.TimestampTz => new Instant(),
+        NpgsqlDbType.Timestamp => new Local(),
+        _ => (PgColumnWriter)Activator.CreateInstance(typeof(Of<>).MakeGenericType(type), dbType)!,
+    };
+
+    private sealed class Of<T>(NpgsqlDbType dbType) : PgColumnWriter
+    {
+        public override long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row)
+        {
+            var values = (ColumnBuffer<T>)column;
+            if (values.Nulls[row])
+            {
+                importer.WriteNull();
+                return 0;
+            }
+            importer.Write(values.Values[row], dbType);
+            return CopyBytes.Of(values.Values[row]);
+        }
+    }
+
+    private sealed class Instant : PgColumnWriter
+    {
+        public override long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row)
+        {
+            var values = (ColumnBuffer<DateTimeOffset>)column;
+            if (values.Nulls[row])
+            {
+                importer.WriteNull();
+                return 0;
+            }
+            importer.Write(values.Values[row].UtcDateTime, NpgsqlDbType.TimestampTz);
+            return 8;
+        }
+    }
+
+    private sealed class Local : PgColumnWriter
+    {
+        public override long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row)
+        {
+            var values = (ColumnBuffer<DateTime>)column;
+            if (values.Nulls[row])
+            {
+                importer.WriteNull();
+                return 0;
+            }
+            importer.Write(DateTime.SpecifyKind(values.Values[row], DateTimeKind.Unspecified), NpgsqlDbType.Timestamp);
+            return 8;
+        }
     }
 }
