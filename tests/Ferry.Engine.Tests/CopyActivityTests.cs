@@ -214,6 +214,88 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_wildcard_folder_path_reads_the_matching_folders_only()
+    {
+        var root = Path.Combine(_files.Path, "in");
+        foreach (var (folder, id) in new[] { ("2025-12", 1), ("2026-01", 2), ("2026-02", 3), ("archive", 4) })
+        {
+            Directory.CreateDirectory(Path.Combine(root, folder, "day"));
+            await File.WriteAllTextAsync(Path.Combine(root, folder, "part.csv"), $"id,small\n{id},{id}\n");
+            await File.WriteAllTextAsync(Path.Combine(root, folder, "day", "part.csv"), $"id,small\n{id * 10},{id}\n");
+        }
+        await Sql.ExecAsync(Db, "CREATE TABLE months (id int, small smallint)");
+        var dataset = JsonNode.Parse(Support.Json(new { type = "DelimitedText", typeProperties = new { location = new { type = "FileServerLocation" }, firstRowAsHeader = true } }))!.AsObject();
+
+        var output = await CopyAsync(dataset, FileLinked, PgTable("months"), PgLinked, extra: new
+        {
+            source = new { type = "DelimitedTextSource", storeSettings = new { type = "FileServerReadSettings", wildcardFolderPath = "in/2026-??", wildcardFileName = "*.csv" } },
+        });
+        Assert.Equal((2, 5L), (output["filesRead"]!.GetValue<int>(), await ScalarAsync("SELECT sum(id) FROM months")));
+
+        var deeper = await CopyAsync(dataset, FileLinked, PgTable("months"), PgLinked, extra: new
+        {
+            source = new { type = "DelimitedTextSource", storeSettings = new { type = "FileServerReadSettings", wildcardFolderPath = "in/*/d*", wildcardFileName = "*.csv" } },
+        });
+        Assert.Equal(4, deeper["filesRead"]!.GetValue<int>());
+        Assert.Equal(5L + 100, await ScalarAsync("SELECT sum(id) FROM months"));
+
+        var none = await Assert.ThrowsAsync<DataStoreException>(() => CopyAsync(dataset, FileLinked, PgTable("months"), PgLinked, extra: new
+        {
+            source = new { type = "DelimitedTextSource", storeSettings = new { type = "FileServerReadSettings", wildcardFolderPath = "in/1999-*", wildcardFileName = "*.csv" } },
+        }));
+        Assert.Equal(ErrorCodes.PathNotFound, none.Code);
+        Assert.Contains("in/1999-*", none.Message);
+    }
+
+    [Fact]
+    public async Task An_http_server_is_a_file_source_with_its_request_settings()
+    {
+        using var listener = new System.Net.HttpListener();
+        var port = Support.FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var context = await listener.GetContextAsync();
+                if (context.Request.Url!.AbsolutePath == "/exports/rows.csv.gz" && context.Request.Headers["X-Api-Key"] == "k1" && context.Request.HttpMethod == "POST")
+                {
+                    using var body = new StreamReader(context.Request.InputStream);
+                    var filter = await body.ReadToEndAsync();
+                    await using (var gzip = new System.IO.Compression.GZipStream(context.Response.OutputStream, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                        await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"id,small\n1,{filter.Length}\n2,2\n"));
+                }
+                else
+                {
+                    context.Response.StatusCode = 404;
+                }
+                context.Response.Close();
+            }
+        });
+        await Sql.ExecAsync(Db, "CREATE TABLE fetched (id int, small smallint)");
+        var linked = JsonNode.Parse(Support.Json(new { type = "HttpServer", typeProperties = new { url = $"http://127.0.0.1:{port}/", authenticationType = "Anonymous" } }))!.AsObject();
+        JsonObject Dataset(string relativeUrl) => JsonNode.Parse(Support.Json(new
+        {
+            type = "DelimitedText", typeProperties = new { location = new { type = "HttpServerLocation", relativeUrl }, firstRowAsHeader = true, compressionCodec = "gzip" },
+        }))!.AsObject();
+        var source = new { type = "DelimitedTextSource", storeSettings = new { type = "HttpReadSettings", requestMethod = "POST", additionalHeaders = "X-Api-Key: k1", requestBody = "abc" } };
+
+        var output = await CopyAsync(Dataset("exports/rows.csv.gz"), linked, PgTable("fetched"), PgLinked, extra: new { source });
+
+        Assert.Equal(2, output["rowsCopied"]!.GetValue<long>());
+        Assert.Equal(1, output["filesRead"]!.GetValue<int>());
+        Assert.True(output["dataRead"]!.GetValue<long>() > 0);
+        // ids 1 and 2; small is the length of the request body the server saw (3) and 2.
+        Assert.Equal(8L, await ScalarAsync("SELECT sum(id) + sum(small) FROM fetched"));
+        var missing = await Assert.ThrowsAsync<DataStoreException>(() => CopyAsync(Dataset("exports/gone.csv"), linked, PgTable("fetched"), PgLinked, extra: new { source }));
+        Assert.Equal(ErrorCodes.PathNotFound, missing.Code);
+        Assert.Contains("exports/gone.csv", missing.Message);
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM fetched"));
+        listener.Stop();
+    }
+
+    [Fact]
     public async Task A_cancelled_copy_leaves_no_file()
     {
         using var cts = new CancellationTokenSource();

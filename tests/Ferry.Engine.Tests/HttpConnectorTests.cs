@@ -16,7 +16,7 @@ public sealed class HttpConnectorTests : IDisposable
 
     public HttpConnectorTests()
     {
-        var port = FreePort();
+        var port = Support.FreePort();
         _url = $"http://127.0.0.1:{port}/";
         _listener.Prefixes.Add(_url);
         _listener.Start();
@@ -77,17 +77,10 @@ public sealed class HttpConnectorTests : IDisposable
     public async Task Https_to_a_plain_http_port_is_a_tls_failure_and_a_closed_port_is_refused()
     {
         var tls = await Support.RunAsync(Local, InteractiveOperation.TestConnection, LinkedService(_url.Replace("http://", "https://", StringComparison.Ordinal)));
-        var refused = await Support.RunAsync(Local, InteractiveOperation.TestConnection, LinkedService($"http://127.0.0.1:{FreePort()}/"));
+        var refused = await Support.RunAsync(Local, InteractiveOperation.TestConnection, LinkedService($"http://127.0.0.1:{Support.FreePort()}/"));
 
         Assert.Equal(ErrorCodes.TlsFailed, tls.ErrorCode);
         Assert.Equal(ErrorCodes.ConnectionRefused, refused.ErrorCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => _listener.Close();

@@ -16,6 +16,14 @@ internal static class Support
             dataset is null ? null : JsonNode.Parse(dataset)!.AsObject(), path, rows), Context(policy), CancellationToken.None);
 
     public static string Json(object value) => System.Text.Json.JsonSerializer.Serialize(value);
+
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
 
 /// <summary>A folder removed when the test ends.</summary>

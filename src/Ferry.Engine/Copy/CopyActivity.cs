@@ -156,12 +156,12 @@ public static class CopyActivity
         return DatasetType(dataset) switch
         {
             "POSTGRESQLV2TABLE" => new PostgresSource(new PostgresConnector(linkedSettings, context), dataset, settings),
-            "DELIMITEDTEXT" => FileSource(dataset, settings, linkedSettings, context, file =>
+            "DELIMITEDTEXT" => FileSource(dataset, linked, settings, linkedSettings, context, file =>
             {
                 var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
                 return new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>());
             }),
-            "JSON" => FileSource(dataset, settings, linkedSettings, context, file => new Formats.Json.JsonSource(file,
+            "JSON" => FileSource(dataset, linked, settings, linkedSettings, context, file => new Formats.Json.JsonSource(file,
                 (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>())),
             "SQLITETABLE" => new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
             var other => throw Unsupported("source", other),
@@ -173,6 +173,8 @@ public static class CopyActivity
         var (dataset, linked) = Require(job.SinkDataset, job.SinkLinkedService, "sink");
         var linkedSettings = LinkedServiceSettings.From(linked, context, job.SecretStores);
         var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
+        if (string.Equals(linked["type"]?.GetValue<string>(), "HttpServer", StringComparison.OrdinalIgnoreCase))
+            throw new DataStoreException(ErrorCodes.UnsupportedType, "An HttpServer linked service is a copy source only; write to a FileServer or a database instead.");
         return DatasetType(dataset) switch
         {
             "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings),
@@ -185,10 +187,18 @@ public static class CopyActivity
         };
     }
 
-    /// <summary>One file, or every file the source's storeSettings (wildcardFileName, recursive) match, read as one source.</summary>
-    private static ICopySource FileSource(JsonObject dataset, JsonObject settings, LinkedServiceSettings linked, EngineContext context, Func<string, ICopySource> open)
+    /// <summary>
+    /// The file an HttpServer dataset names, or, on a FileServer, one file or every file the source's storeSettings
+    /// (wildcardFolderPath, wildcardFileName, recursive) match, read as one source.
+    /// </summary>
+    private static ICopySource FileSource(JsonObject dataset, JsonObject linked, JsonObject settings, LinkedServiceSettings linkedSettings, EngineContext context,
+        Func<SourceFile, ICopySource> open)
     {
-        var files = new FileServerConnector(linked, context).SourceFiles(dataset["typeProperties"] as JsonObject ?? [], settings["storeSettings"] as JsonObject);
+        var properties = dataset["typeProperties"] as JsonObject ?? [];
+        var storeSettings = settings["storeSettings"] as JsonObject;
+        if (string.Equals(linked["type"]?.GetValue<string>(), "HttpServer", StringComparison.OrdinalIgnoreCase))
+            return open(new Connectors.Http.HttpConnector(linkedSettings, context).File(properties, storeSettings));
+        var files = new FileServerConnector(linkedSettings, context).SourceFiles(properties, storeSettings).Select(SourceFile.Local).ToList();
         return files.Count == 1 ? open(files[0]) : new MultiFileSource(files, open);
     }
 

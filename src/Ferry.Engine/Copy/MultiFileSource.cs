@@ -4,7 +4,7 @@ using Ferry.Engine.Interactive;
 namespace Ferry.Engine.Copy;
 
 /// <summary>Several files read as one source, one after the other; every file must have the first one's columns.</summary>
-public sealed class MultiFileSource(IReadOnlyList<string> files, Func<string, ICopySource> open) : ICopySource
+public sealed class MultiFileSource(IReadOnlyList<SourceFile> files, Func<SourceFile, ICopySource> open) : ICopySource
 {
     private int _index;
     private ICopySource? _current;
@@ -42,7 +42,7 @@ public sealed class MultiFileSource(IReadOnlyList<string> files, Func<string, IC
             var columns = await _current.OpenAsync(ct);
             if (!columns.Select(c => c.Name).SequenceEqual(_columns.Select(c => c.Name), StringComparer.OrdinalIgnoreCase))
                 throw new DataStoreException(ErrorCodes.InvalidData,
-                    $"'{files[_index]}' has columns ({string.Join(", ", columns.Select(c => c.Name))}) where '{files[0]}' has ({string.Join(", ", _columns.Select(c => c.Name))}); " +
+                    $"'{files[_index].Name}' has columns ({string.Join(", ", columns.Select(c => c.Name))}) where '{files[0].Name}' has ({string.Join(", ", _columns.Select(c => c.Name))}); " +
                     "files copied together must have the same columns.");
             if (!columns.Select(c => c.Type).SequenceEqual(_columns.Select(c => c.Type)))
                 _row = new RowBatch(columns.Select(c => c.Type).ToList(), 1);
@@ -72,7 +72,7 @@ public sealed class MultiFileSource(IReadOnlyList<string> files, Func<string, IC
                 catch (FormatException e)
                 {
                     throw new DataStoreException(ErrorCodes.InvalidData,
-                        $"'{files[_index]}', column '{_columns[i].Name}': {e.Message}, the type the column has in '{files[0]}'.");
+                        $"'{files[_index].Name}', column '{_columns[i].Name}': {e.Message}, the type the column has in '{files[0].Name}'.");
                 }
             }
             batch.Count++;

@@ -150,15 +150,42 @@ public sealed class FileServerConnector(LinkedServiceSettings settings, EngineCo
         if (wildcard is null && !recursive)
             return [LocateFile(properties)];
         var folderPath = storeSettings?["wildcardFolderPath"]?.GetValue<string>() ?? (properties["location"] as JsonObject)?["folderPath"]?.GetValue<string>() ?? "";
-        var folder = LocalFolders.Resolve(context.Policy, Root, folderPath);
-        RequireFolder(folder);
         var pattern = wildcard ?? (properties["location"] as JsonObject)?["fileName"]?.GetValue<string>() ?? "*";
         var options = new EnumerationOptions { RecurseSubdirectories = recursive, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden, MatchType = MatchType.Win32 };
-        var files = Directory.EnumerateFiles(folder, pattern, options).Order(StringComparer.Ordinal)
-            .Select(f => LocalFolders.Resolve(context.Policy, Root, Path.GetRelativePath(LocalFolders.RealPath(Root), f))).ToList();
+        var root = LocalFolders.Resolve(context.Policy, Root, "");
+        var files = MatchFolders(folderPath)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, pattern, options))
+            .Select(f => LocalFolders.Resolve(context.Policy, Root, Path.GetRelativePath(root, f)))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         return files.Count > 0
             ? files
-            : throw new DataStoreException(ErrorCodes.PathNotFound, $"No file matches '{pattern}' in '{folder}'{(recursive ? " or below" : "")}.");
+            : throw new DataStoreException(ErrorCodes.PathNotFound, $"No file matches '{pattern}' in '{folderPath}'{(recursive ? " or below" : "")} under {Root}.");
+    }
+
+    /// <summary>
+    /// The folders a folder path names: itself, or, with * and ? in its segments (ADF's wildcardFolderPath, such as
+    /// "sales/2026-*"), every folder they match, one segment at a time, never entering a link.
+    /// </summary>
+    private List<string> MatchFolders(string folderPath)
+    {
+        var segments = folderPath.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
+        if (!segments.Any(segment => segment.AsSpan().IndexOfAny('*', '?') >= 0))
+        {
+            var folder = LocalFolders.Resolve(context.Policy, Root, folderPath);
+            RequireFolder(folder);
+            return [folder];
+        }
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden, MatchType = MatchType.Win32 };
+        var top = LocalFolders.Resolve(context.Policy, Root, "");
+        RequireFolder(top);
+        var folders = new List<string> { top };
+        foreach (var segment in segments)
+        {
+            folders = segment.AsSpan().IndexOfAny('*', '?') >= 0
+                ? folders.SelectMany(f => Directory.EnumerateDirectories(f, segment, options)).ToList()
+                : folders.Select(f => Path.Combine(f, segment)).Where(Directory.Exists).ToList();
+        }
+        return folders.Select(f => LocalFolders.Resolve(context.Policy, Root, Path.GetRelativePath(top, f))).ToList();
     }
 
     internal static Stream OpenRead(string file, string? compression) => Open(file, compression);

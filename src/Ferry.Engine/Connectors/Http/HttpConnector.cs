@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using System.Text.Json.Nodes;
+using Ferry.Engine.Copy;
 using Ferry.Contracts.Problems;
 using Ferry.Engine.Access;
 using Ferry.Engine.Interactive;
@@ -19,11 +21,82 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
 
     public async Task<string> TestConnectionAsync(CancellationToken ct)
     {
+        var uri = BaseUri();
+        using var client = CreateClient(TimeSpan.FromSeconds(30));
+        using var response = await SendAsync(client, new HttpRequestMessage(HttpMethod.Get, uri), uri, ct);
+        return $"{uri.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+    }
+
+    /// <summary>
+    /// The file a copy source reads from this server: the dataset's location.relativeUrl under the linked service's url,
+    /// fetched with the source's storeSettings (ADF's HttpReadSettings: requestMethod, additionalHeaders, requestBody,
+    /// requestTimeout) and streamed as it arrives.
+    /// </summary>
+    public SourceFile File(JsonObject datasetProperties, JsonObject? storeSettings)
+    {
+        var baseUri = BaseUri();
+        var relative = (datasetProperties["location"] as JsonObject)?["relativeUrl"]?.GetValue<string>() ?? "";
+        var uri = relative.Length == 0 ? baseUri
+            : Uri.TryCreate(baseUri, relative, out var combined) && combined.Scheme is "http" or "https" ? combined
+            : throw new DataStoreException(ErrorCodes.InvalidProperty, $"location.relativeUrl '{relative}' does not make an http(s) URL with {baseUri}.");
+        var method = storeSettings?["requestMethod"]?.GetValue<string>()?.ToUpperInvariant() ?? "GET";
+        if (method is not ("GET" or "POST"))
+            throw new DataStoreException(ErrorCodes.InvalidProperty, $"storeSettings.requestMethod '{method}' is not supported; use GET or POST.");
+        var headers = ParseHeaders(storeSettings?["additionalHeaders"]?.GetValue<string>());
+        var body = storeSettings?["requestBody"]?.GetValue<string>();
+        TimeSpan? timeout = storeSettings?["requestTimeout"]?.GetValue<string>() is { Length: > 0 } text
+            ? TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero ? t
+                : throw new DataStoreException(ErrorCodes.InvalidProperty, $"storeSettings.requestTimeout '{text}' is not a time span such as 00:01:40.")
+            : null;
+        return new SourceFile(uri.GetLeftPart(UriPartial.Path), async ct =>
+        {
+            var client = CreateClient(timeout);
+            try
+            {
+                var request = new HttpRequestMessage(new HttpMethod(method), uri);
+                foreach (var (name, value) in headers)
+                {
+                    if (!request.Headers.TryAddWithoutValidation(name, value))
+                        (request.Content ??= new StringContent(body ?? "")).Headers.TryAddWithoutValidation(name, value);
+                }
+                if (body is not null && request.Content is null)
+                    request.Content = new StringContent(body, Encoding.UTF8);
+                var response = await SendAsync(client, request, uri, ct);
+                return new ResponseStream(await response.Content.ReadAsStreamAsync(ct), response, client);
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        });
+    }
+
+    private Uri BaseUri()
+    {
         var url = settings.RequiredString("url");
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new DataStoreException(ErrorCodes.InvalidProperty, $"typeProperties.url '{url}' is not an absolute http(s) URL.");
-        using var client = CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new DataStoreException(ErrorCodes.InvalidProperty, $"typeProperties.url '{url}' is not an absolute http(s) URL.");
+    }
+
+    private static List<(string, string)> ParseHeaders(string? text)
+    {
+        var headers = new List<(string, string)>();
+        foreach (var line in (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+                throw new DataStoreException(ErrorCodes.InvalidProperty, $"storeSettings.additionalHeaders line '{line}' is not 'Name: value'.");
+            headers.Add((line[..colon].Trim(), line[(colon + 1)..].Trim()));
+        }
+        return headers;
+    }
+
+    /// <summary>Sends with the linked service's credentials; a failure to connect or an error status becomes a DataStoreException that says which.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, Uri uri, CancellationToken ct)
+    {
+        using var _ = request;
         if (string.Equals(settings.String("authenticationType"), "Basic", StringComparison.OrdinalIgnoreCase))
         {
             var user = settings.String("userName") ?? "";
@@ -47,22 +120,50 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
         {
             throw new DataStoreException(ErrorCodes.ConnectionFailed, $"{uri.Host}:{uri.Port} did not answer within {client.Timeout.TotalSeconds:F0} s.", e);
         }
-        using (response)
+        var status = (int)response.StatusCode;
+        if (status < 400)
+            return response;
+        response.Dispose();
+        throw response.StatusCode switch
         {
-            var status = (int)response.StatusCode;
-            return response.StatusCode switch
+            HttpStatusCode.Unauthorized => new DataStoreException(ErrorCodes.AuthenticationFailed,
+                $"authentication rejected: {uri.GetLeftPart(UriPartial.Path)} answered 401; check the user name and password."),
+            HttpStatusCode.Forbidden => new DataStoreException(ErrorCodes.PermissionDenied, $"permission denied: {uri.GetLeftPart(UriPartial.Path)} answered 403."),
+            HttpStatusCode.NotFound => new DataStoreException(ErrorCodes.PathNotFound, $"{uri.GetLeftPart(UriPartial.Path)} answered 404 Not Found; check location.relativeUrl."),
+            _ => new DataStoreException(ErrorCodes.DataStoreError, $"{uri.GetLeftPart(UriPartial.Path)} answered {status} {response.ReasonPhrase}."),
+        };
+    }
+
+    /// <summary>A response body that, when the copy is done with it, lets go of its response and client too.</summary>
+    private sealed class ResponseStream(Stream inner, HttpResponseMessage response, HttpClient client) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
             {
-                HttpStatusCode.Unauthorized => throw new DataStoreException(ErrorCodes.AuthenticationFailed,
-                    $"authentication rejected: {uri.GetLeftPart(UriPartial.Path)} answered 401; check the user name and password."),
-                HttpStatusCode.Forbidden => throw new DataStoreException(ErrorCodes.PermissionDenied, $"permission denied: {uri.GetLeftPart(UriPartial.Path)} answered 403."),
-                _ when status >= 400 => throw new DataStoreException(ErrorCodes.DataStoreError,
-                    $"{uri.GetLeftPart(UriPartial.Path)} answered {status} {response.ReasonPhrase}."),
-                _ => $"{uri.GetLeftPart(UriPartial.Path)} answered {status} {response.ReasonPhrase}.",
-            };
+                inner.Dispose();
+                response.Dispose();
+                client.Dispose();
+            }
+            base.Dispose(disposing);
         }
     }
 
-    private HttpClient CreateClient()
+    private HttpClient CreateClient(TimeSpan? timeout)
     {
         var handler = new SocketsHttpHandler
         {
@@ -93,7 +194,8 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
 #pragma warning restore CA5359
         }
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        // The time to get an answer (its headers), not to read its body: ADF's requestTimeout, 100 s unless the source says.
+        return new HttpClient(handler) { Timeout = timeout ?? TimeSpan.FromSeconds(100) };
     }
 
     private static T? Find<T>(Exception e) where T : Exception

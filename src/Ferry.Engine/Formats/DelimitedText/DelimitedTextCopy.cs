@@ -9,7 +9,7 @@ using Ferry.Engine.Interactive;
 namespace Ferry.Engine.Formats.DelimitedText;
 
 /// <summary>Reads a delimited text file as rows of strings (null for the null value), with the header's names or ADF's Prop_N.</summary>
-public sealed class DelimitedTextSource(string file, DelimitedTextFormat format, string? compression) : ICopySource
+public sealed class DelimitedTextSource(SourceFile source, DelimitedTextFormat format, string? compression) : ICopySource
 {
     private Stream? _stream;
     private CountingStream? _counter;
@@ -22,10 +22,12 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
     public long BytesRead => _counter?.Count ?? 0;
     public int FilesRead => 1;
 
-    public Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
+    private string File => source.Name;
+
+    public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
     {
-        _counter = new CountingStream(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
-        _stream = compression?.ToUpperInvariant() == "GZIP" ? new GZipStream(_counter, CompressionMode.Decompress) : _counter;
+        _counter = new CountingStream(await source.OpenAsync(ct));
+        _stream = FileCompression.Decompress(_counter, compression);
         _text = new StreamReader(_stream, format.Encoding, detectEncodingFromByteOrderMarks: true, 1 << 16);
         _reader = new DelimitedTextReader(_text, format);
         List<CopyColumn> columns;
@@ -40,7 +42,7 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
             columns = Enumerable.Range(0, _pending?.Count ?? 0).Select(i => new CopyColumn($"Prop_{i}", typeof(string))).ToList();
         }
         _width = columns.Count;
-        return Task.FromResult<IReadOnlyList<CopyColumn>>(columns);
+        return columns;
     }
 
     public ValueTask<bool> ReadAsync(RowBatch batch, CancellationToken ct)
@@ -50,7 +52,7 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
         {
             if (fields.Count != _width)
                 throw new DataStoreException(ErrorCodes.InvalidData,
-                    $"'{file}' line {_reader!.Line} has {fields.Count} columns where the file has {_width}; check columnDelimiter, quoteChar and escapeChar.");
+                    $"'{File}' line {_reader!.Line} has {fields.Count} columns where the file has {_width}; check columnDelimiter, quoteChar and escapeChar.");
             for (var i = 0; i < _width; i++)
             {
                 var column = (ColumnBuffer<string>)batch.Columns[i];
@@ -79,7 +81,7 @@ public sealed class DelimitedTextSource(string file, DelimitedTextFormat format,
         }
         catch (DecoderFallbackException e)
         {
-            throw new DataStoreException(ErrorCodes.InvalidData, $"'{file}' near line {_reader!.Line} is not valid {format.Encoding.WebName}: {e.Message}");
+            throw new DataStoreException(ErrorCodes.InvalidData, $"'{File}' near line {_reader!.Line} is not valid {format.Encoding.WebName}: {e.Message}");
         }
     }
 

@@ -10,7 +10,7 @@ namespace Ferry.Engine.Formats.Json;
 /// Reads a Json file's records (one object, an array of objects, or JSON Lines) as rows: columns from the first 100
 /// records, numbers as Decimal (every digit kept), nested objects and arrays as their JSON text.
 /// </summary>
-public sealed class JsonSource(string file, string? compression) : RowSource
+public sealed class JsonSource(SourceFile source, string? compression) : RowSource
 {
     private const int SampleRecords = 100;
     private Stream? _stream;
@@ -25,8 +25,8 @@ public sealed class JsonSource(string file, string? compression) : RowSource
 
     public override async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
     {
-        _stream = Connectors.FileServer.FileServerConnector.OpenRead(file, compression);
-        _records = JsonRecords.ReadAsync(_stream, file, ct).GetAsyncEnumerator(ct);
+        _stream = FileCompression.Decompress(await source.OpenAsync(ct), compression);
+        _records = JsonRecords.ReadAsync(_stream, source.Name, ct).GetAsyncEnumerator(ct);
         while (_sample.Count < SampleRecords && await _records.MoveNextAsync())
             _sample.Enqueue(_records.Current);
         _columns = JsonRecords.ColumnsOf(_sample.ToList()).Select(c => new CopyColumn(c.Name, c.Type switch
