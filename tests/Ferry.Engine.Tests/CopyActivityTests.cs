@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Ferry.Contracts.Problems;
 using Ferry.Contracts.Protocol;
 using Ferry.Engine.Access;
+using Ferry.Engine.Connectors.Postgres;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Interactive;
 using Npgsql;
@@ -293,6 +294,62 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         Assert.Contains("exports/gone.csv", missing.Message);
         Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM fetched"));
         listener.Stop();
+    }
+
+    [Fact]
+    public async Task A_dynamic_range_source_is_read_in_parallel_parts_and_every_row_arrives_once()
+    {
+        await Sql.ExecAsync(Db, "INSERT INTO src (id, note) VALUES (-50, 'below the bounds'), (99999, 'above the bounds')",
+            "CREATE TABLE src_nullable AS SELECT * FROM src", "INSERT INTO src_nullable (id, note) VALUES (NULL, 'no id')");
+
+        var table = await CopyAsync(PgTable("src"), PgLinked, PgTable("dst"), PgLinked, extra: new
+        {
+            parallelCopies = 3,
+            source = new { type = "PostgreSqlV2Source", partitionOption = "DynamicRange", partitionSettings = new { partitionLowerBound = 1, partitionUpperBound = 3000 } },
+        });
+        Assert.Equal(3, table["usedParallelCopies"]!.GetValue<int>());
+        Assert.Equal(3002, table["rowsCopied"]!.GetValue<long>());
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
+
+        await Sql.ExecAsync(Db, "CREATE TABLE dst_query (id int, note text)");
+        var query = await CopyAsync(PgTable("src_nullable"), PgLinked, PgTable("dst_query"), PgLinked, extra: new
+        {
+            parallelCopies = 4,
+            source = new
+            {
+                type = "PostgreSqlV2Source", query = $"SELECT id, note FROM src_nullable WHERE {PostgresPartitions.Placeholder}",
+                partitionOption = "DynamicRange", partitionSettings = new { partitionColumnName = "id" },
+            },
+        });
+        Assert.Equal(4, query["usedParallelCopies"]!.GetValue<int>());
+        Assert.Equal(3003L, await ScalarAsync("SELECT count(*) FROM dst_query"));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM dst_query WHERE id IS NULL"));
+        Assert.Equal(3002L, await ScalarAsync("SELECT count(DISTINCT id) FROM dst_query"));
+
+        var unplaced = await Assert.ThrowsAsync<DataStoreException>(() => CopyAsync(PgTable("src"), PgLinked, PgTable("dst_query"), PgLinked, extra: new
+        {
+            source = new { type = "PostgreSqlV2Source", query = "SELECT id, note FROM src", partitionOption = "DynamicRange", partitionSettings = new { partitionColumnName = "id" } },
+        }));
+        Assert.Contains(PostgresPartitions.Placeholder, unplaced.Message);
+    }
+
+    [Fact]
+    public async Task Parallel_copies_read_several_files_at_once_into_one_sink()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(_files.Path, "many")).FullName;
+        for (var f = 0; f < 7; f++)
+            await File.WriteAllTextAsync(Path.Combine(root, $"part-{f}.csv"), "id,small\n" + string.Concat(Enumerable.Range(f * 1000, 1000).Select(i => $"{i},{i % 100}\n")));
+        await Sql.ExecAsync(Db, "CREATE TABLE parts (id int PRIMARY KEY, small smallint)");
+        var folder = JsonNode.Parse(Support.Json(new { type = "DelimitedText", typeProperties = new { location = new { type = "FileServerLocation", folderPath = "many" }, firstRowAsHeader = true } }))!.AsObject();
+
+        var output = await CopyAsync(folder, FileLinked, PgTable("parts"), PgLinked, extra: new
+        {
+            parallelCopies = 3,
+            source = new { type = "DelimitedTextSource", storeSettings = new { type = "FileServerReadSettings", wildcardFileName = "*.csv" } },
+        });
+
+        Assert.Equal((3, 7, 7000L), (output["usedParallelCopies"]!.GetValue<int>(), output["filesRead"]!.GetValue<int>(), output["rowsCopied"]!.GetValue<long>()));
+        Assert.Equal(7000L * 6999 / 2, await ScalarAsync("SELECT sum(id) FROM parts"));
     }
 
     [Fact]

@@ -29,7 +29,10 @@ public static class CopyActivity
         var sinkSettings = typeProperties["sink"] as JsonObject ?? [];
         var translator = typeProperties["translator"] as JsonObject;
         var conversionSettings = TypeConversionSettings.From(translator);
-        await using var source = CreateSource(job, sourceSettings, context);
+        var parallelCopies = typeProperties["parallelCopies"]?.GetValue<int>() is { } asked
+            ? asked >= 1 ? asked : throw new DataStoreException(ErrorCodes.InvalidProperty, $"parallelCopies {asked} must be 1 or more.")
+            : (int?)null;
+        await using var source = await CreateSourceAsync(job, sourceSettings, context, parallelCopies, ct);
         await using var sink = CreateSink(job, sinkSettings, context, conversionSettings);
 
         var sourceColumns = await source.OpenAsync(ct);
@@ -45,9 +48,9 @@ public static class CopyActivity
         var filled = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var free = Channel.CreateUnbounded<RowBatch>();
         var sourceTypes = sourceColumns.Select(c => c.Type).ToList();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < source.Parts.Count + 2; i++)
             free.Writer.TryWrite(new RowBatch(sourceTypes));
-        var reading = Task.Run(() => ReadAllAsync(source, free.Reader, filled.Writer, stop.Token), CancellationToken.None);
+        var reading = Task.Run(() => ReadAllAsync(source.Parts, free.Reader, filled.Writer, stop), CancellationToken.None);
         var view = new RowBatch(mapping.Columns.Count, RowBatch.DefaultCapacity);
         try
         {
@@ -93,7 +96,7 @@ public static class CopyActivity
             ["rowsSkipped"] = rows - copied,
             ["copyDuration"] = (int)Math.Ceiling(seconds),
             ["throughput"] = Math.Round(source.BytesRead / 1024.0 / seconds, 3),
-            ["usedParallelCopies"] = 1,
+            ["usedParallelCopies"] = source.Parts.Count,
             ["effectiveIntegrationRuntime"] = job.EffectiveIntegrationRuntime,
             ["executionDetails"] = new JsonArray(new JsonObject
             {
@@ -102,7 +105,7 @@ public static class CopyActivity
                 ["status"] = "Succeeded",
                 ["start"] = started.ToString("O"),
                 ["duration"] = (int)Math.Ceiling(seconds),
-                ["usedParallelCopies"] = 1,
+                ["usedParallelCopies"] = source.Parts.Count,
                 ["detailedDurations"] = new JsonObject { ["transferDuration"] = (int)Math.Ceiling(seconds) },
             }),
             ["errors"] = new JsonArray(),
@@ -111,27 +114,42 @@ public static class CopyActivity
         };
     }
 
-    /// <summary>The reading stage: fills free batches from the source and hands them on; its failure ends the writing stage with it.</summary>
-    private static async Task ReadAllAsync(ICopySource source, ChannelReader<RowBatch> free, ChannelWriter<RowBatch> filled, CancellationToken ct)
+    /// <summary>
+    /// The reading stage: each part of the source (one, or the ranges and file groups of parallelCopies) fills free
+    /// batches on its own task and hands them on. The first failure stops the other parts and ends the writing stage with it.
+    /// </summary>
+    private static async Task ReadAllAsync(IReadOnlyList<ICopySource> parts, ChannelReader<RowBatch> free, ChannelWriter<RowBatch> filled, CancellationTokenSource stop)
     {
-        try
+        long next = 1;
+        Exception? failure = null;
+        async Task ReadPartAsync(ICopySource part)
         {
-            long next = 1;
-            while (true)
+            try
             {
-                var batch = await free.ReadAsync(ct);
-                batch.Reset(next);
-                if (!await source.ReadAsync(batch, ct) || batch.Count == 0)
-                    break;
-                next += batch.Count;
-                await filled.WriteAsync(batch, ct);
+                while (true)
+                {
+                    var batch = await free.ReadAsync(stop.Token);
+                    batch.Reset(0);
+                    if (!await part.ReadAsync(batch, stop.Token) || batch.Count == 0)
+                        break;
+                    batch.FirstRow = Interlocked.Add(ref next, batch.Count) - batch.Count;
+                    await filled.WriteAsync(batch, stop.Token);
+                }
             }
-            filled.Complete();
+            catch (Exception e)
+            {
+                if (!(e is OperationCanceledException && stop.IsCancellationRequested))
+                    Interlocked.CompareExchange(ref failure, e, null);
+                await stop.CancelAsync();
+            }
         }
-        catch (Exception e)
-        {
-            filled.TryComplete(e);
-        }
+        await Task.WhenAll(parts.Select(part => Task.Run(() => ReadPartAsync(part))));
+        if (failure is not null)
+            filled.TryComplete(failure);
+        else if (stop.IsCancellationRequested)
+            filled.TryComplete(new OperationCanceledException(stop.Token));
+        else
+            filled.TryComplete();
     }
 
     /// <summary>
@@ -149,21 +167,34 @@ public static class CopyActivity
             await log.WriteAsync(batch.RowNumber(index), reason, values.RowValues(index), ct);
     }
 
-    private static ICopySource CreateSource(JobPayload job, JsonObject settings, EngineContext context)
+    /// <summary>The copy's source, split into parts read at once when parallelCopies and the source allow it.</summary>
+    private static async Task<PartedSource> CreateSourceAsync(JobPayload job, JsonObject settings, EngineContext context, int? parallelCopies, CancellationToken ct)
     {
         var (dataset, linked) = Require(job.SourceDataset, job.SourceLinkedService, "source");
         var linkedSettings = LinkedServiceSettings.From(linked, context, job.SecretStores);
+        var parallel = parallelCopies ?? Math.Min(4, Environment.ProcessorCount);
+        if (DatasetType(dataset) == "POSTGRESQLV2TABLE")
+        {
+            var connector = new PostgresConnector(linkedSettings, context);
+            var conditions = await PostgresPartitions.PlanAsync(connector, dataset, settings, parallel, ct);
+            return new PartedSource(conditions.Select(c => (ICopySource)new PostgresSource(connector, dataset, settings, c)).ToList());
+        }
+        return new PartedSource(CreateSources(dataset, linked, linkedSettings, settings, context, parallelCopies ?? 1));
+    }
+
+    private static List<ICopySource> CreateSources(JsonObject dataset, JsonObject linked, LinkedServiceSettings linkedSettings, JsonObject settings, EngineContext context,
+        int parallel)
+    {
         return DatasetType(dataset) switch
         {
-            "POSTGRESQLV2TABLE" => new PostgresSource(new PostgresConnector(linkedSettings, context), dataset, settings),
-            "DELIMITEDTEXT" => FileSource(dataset, linked, settings, linkedSettings, context, file =>
+            "DELIMITEDTEXT" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file =>
             {
                 var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
                 return new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>());
             }),
-            "JSON" => FileSource(dataset, linked, settings, linkedSettings, context, file => new Formats.Json.JsonSource(file,
+            "JSON" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file => new Formats.Json.JsonSource(file,
                 (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>())),
-            "SQLITETABLE" => new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings),
+            "SQLITETABLE" => [new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings)],
             var other => throw Unsupported("source", other),
         };
     }
@@ -191,15 +222,20 @@ public static class CopyActivity
     /// The file an HttpServer dataset names, or, on a FileServer, one file or every file the source's storeSettings
     /// (wildcardFolderPath, wildcardFileName, recursive) match, read as one source.
     /// </summary>
-    private static ICopySource FileSource(JsonObject dataset, JsonObject linked, JsonObject settings, LinkedServiceSettings linkedSettings, EngineContext context,
-        Func<SourceFile, ICopySource> open)
+    private static List<ICopySource> FileSources(JsonObject dataset, JsonObject linked, JsonObject settings, LinkedServiceSettings linkedSettings, EngineContext context,
+        int parallel, Func<SourceFile, ICopySource> open)
     {
         var properties = dataset["typeProperties"] as JsonObject ?? [];
         var storeSettings = settings["storeSettings"] as JsonObject;
         if (string.Equals(linked["type"]?.GetValue<string>(), "HttpServer", StringComparison.OrdinalIgnoreCase))
-            return open(new Connectors.Http.HttpConnector(linkedSettings, context).File(properties, storeSettings));
+            return [open(new Connectors.Http.HttpConnector(linkedSettings, context).File(properties, storeSettings))];
         var files = new FileServerConnector(linkedSettings, context).SourceFiles(properties, storeSettings).Select(SourceFile.Local).ToList();
-        return files.Count == 1 ? open(files[0]) : new MultiFileSource(files, open);
+        if (files.Count == 1)
+            return [open(files[0])];
+        // parallelCopies: the files are dealt out to the parts in turn, each part reading its files one after the other.
+        var parts = Math.Min(parallel, files.Count);
+        return Enumerable.Range(0, parts)
+            .Select(p => (ICopySource)new MultiFileSource(files.Where((_, i) => i % parts == p).ToList(), open)).ToList();
     }
 
     private static (JsonObject, JsonObject) Require(JsonObject? dataset, JsonObject? linked, string side) =>

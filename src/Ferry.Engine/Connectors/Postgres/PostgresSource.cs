@@ -11,7 +11,8 @@ namespace Ferry.Engine.Connectors.Postgres;
 /// Reads a PostgreSQL table, or the result of <c>source.query</c>, with binary COPY: each value is read in its own type
 /// into the batch's typed columns. Types Ferry has no reader for (arrays, enums, ranges, ...) are read as their text.
 /// </summary>
-public sealed class PostgresSource(PostgresConnector connector, JsonObject dataset, JsonObject source) : ICopySource
+/// <remarks>With a <paramref name="condition"/> it reads one part of a DynamicRange source.</remarks>
+public sealed class PostgresSource(PostgresConnector connector, JsonObject dataset, JsonObject source, string? condition = null) : ICopySource
 {
     private NpgsqlConnection? _connection;
     private NpgsqlBinaryExporter? _exporter;
@@ -24,8 +25,8 @@ public sealed class PostgresSource(PostgresConnector connector, JsonObject datas
     public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
     {
         var sql = source["query"]?.GetValue<string>() is { Length: > 0 } query
-            ? query.Trim().TrimEnd(';').TrimEnd()
-            : $"SELECT * FROM {Table()}";
+            ? query.Trim().TrimEnd(';').TrimEnd().Replace(PostgresPartitions.Placeholder, condition ?? "true", StringComparison.Ordinal)
+            : $"SELECT * FROM {Table()}" + (condition is null ? "" : $" WHERE {condition}");
         _connection = await connector.OpenAsync(ct);
         try
         {
