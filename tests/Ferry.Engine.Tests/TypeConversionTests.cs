@@ -121,5 +121,30 @@ public sealed class TypeConversionTests
         Assert.Equal(3L, converted.Columns[0].GetBoxed(1));
     }
 
+    [Fact]
+    public async Task A_number_formatted_in_a_culture_whose_decimal_mark_is_the_delimiter_is_quoted()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "de.csv");
+        var settings = TypeConversionSettings.From(Translator(new JsonObject { ["culture"] = "de-DE" }));
+        await using (var sink = new Formats.DelimitedText.DelimitedTextSink(file, Formats.DelimitedText.DelimitedTextFormat.From(new JsonObject()), null, settings))
+        {
+            await sink.OpenAsync([new CopyColumn("amount", typeof(decimal)), new CopyColumn("ratio", typeof(double)), new CopyColumn("note", typeof(string))], default);
+            var batch = new RowBatch([typeof(decimal), typeof(double), typeof(string)], 2);
+            batch.Reset(1);
+            batch.Columns[0].SetBoxed(0, 1234.5m);
+            batch.Columns[1].SetBoxed(0, 2.0);
+            batch.Columns[2].SetBoxed(0, "say \"hi\"");
+            batch.Columns[0].SetBoxed(1, null);
+            batch.Columns[1].SetBoxed(1, 0.25);
+            batch.Columns[2].SetBoxed(1, "plain");
+            batch.Count = 2;
+            await sink.WriteAsync(batch, default);
+            await sink.CommitAsync(2, default);
+        }
+
+        Assert.Equal("\"1234,5\",2,\"say \\\"hi\\\"\"\n,\"0,25\",plain\n", await File.ReadAllTextAsync(file));
+    }
+
     private static JsonObject Translator(JsonObject settings) => new() { ["type"] = "TabularTranslator", ["typeConversion"] = true, ["typeConversionSettings"] = settings };
 }

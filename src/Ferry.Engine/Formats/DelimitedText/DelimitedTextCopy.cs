@@ -102,6 +102,8 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
 {
     private readonly TypeConversionSettings _settings = settings ?? TypeConversionSettings.Default;
     private readonly char[] _scratch = new char[256];
+    private readonly char[] _buffer = new char[1 << 16];
+    private int _length;
     private readonly SearchValues<char> _special = SearchValues.Create(
         new[] { format.ColumnDelimiter, '\r', '\n', format.QuoteChar ?? '\n', format.EscapeChar ?? '\n', format.RowDelimiter ?? '\n' }.Distinct().ToArray());
     private StagedFile? _file;
@@ -122,61 +124,117 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
             for (var i = 0; i < columns.Count; i++)
             {
                 if (i > 0)
-                    _writer.Write(_delimiter);
+                    Append(_delimiter);
                 WriteField(columns[i].Name);
             }
-            _writer.Write(_rowEnd);
+            Append(_rowEnd);
+            Flush();
         }
         return Task.FromResult<IReadOnlyList<Type>>(columns.Select(c => c.Type).ToList());
     }
 
     public ValueTask WriteAsync(RowBatch batch, CancellationToken ct)
     {
-        var writer = _writer!;
         var columns = batch.Columns;
         for (var r = 0; r < batch.Count; r++)
         {
             for (var i = 0; i < columns.Length; i++)
             {
                 if (i > 0)
-                    writer.Write(_delimiter);
+                    Append(_delimiter);
                 if (columns[i].Nulls[r])
-                    writer.Write(format.NullValue);
+                {
+                    Append(format.NullValue);
+                    continue;
+                }
+                // Numbers, dates and the like are formatted straight into the row buffer; text is copied in (quoted if need be).
+                if (_buffer.Length - _length < 128)
+                    Flush();
+                var free = _buffer.AsSpan(_length);
+                var text = columns[i].Text(r, free, _settings);
+                if (!text.Overlaps(free))
+                {
+                    WriteField(text);
+                }
+                else if (!NeedsQuotes(text))
+                {
+                    _length += text.Length;
+                }
                 else
-                    WriteField(columns[i].Text(r, _scratch, _settings));
+                {
+                    // Formatted in place but must be quoted: moved out of the way first, as the quote goes where it starts.
+                    if (text.Length > _scratch.Length)
+                    {
+                        WriteField(text.ToString());
+                        continue;
+                    }
+                    text.CopyTo(_scratch);
+                    WriteField(_scratch.AsSpan(0, text.Length));
+                }
             }
-            writer.Write(_rowEnd);
+            Append(_rowEnd);
+            if (_length > _buffer.Length / 2)
+                Flush();
         }
+        Flush();
         _rows += batch.Count;
         return ValueTask.CompletedTask;
     }
 
+    private bool NeedsQuotes(ReadOnlySpan<char> value) => value.Length == 0 || value.IndexOfAny(_special) >= 0 || value.SequenceEqual(format.NullValue);
+
     /// <summary>Quotes a field when it must be (delimiter, quote, escape, line break, or text that would read as null).</summary>
     private void WriteField(ReadOnlySpan<char> value)
     {
-        var writer = _writer!;
-        var needs = value.Length == 0 || value.IndexOfAny(_special) >= 0 || value.SequenceEqual(format.NullValue);
-        if (!needs || format.QuoteChar is not { } quote)
+        if (!NeedsQuotes(value) || format.QuoteChar is not { } quote)
         {
-            writer.Write(value);
+            Append(value);
             return;
         }
         var escape = format.EscapeChar ?? quote;
-        writer.Write(quote);
+        Append(quote);
         while (value.Length > 0)
         {
             var next = escape == quote ? value.IndexOf(quote) : value.IndexOfAny(quote, escape);
             if (next < 0)
             {
-                writer.Write(value);
+                Append(value);
                 break;
             }
-            writer.Write(value[..next]);
-            writer.Write(escape);
-            writer.Write(value[next]);
+            Append(value[..next]);
+            Append(escape);
+            Append(value[next]);
             value = value[(next + 1)..];
         }
-        writer.Write(quote);
+        Append(quote);
+    }
+
+    private void Append(char c)
+    {
+        if (_length == _buffer.Length)
+            Flush();
+        _buffer[_length++] = c;
+    }
+
+    private void Append(ReadOnlySpan<char> text)
+    {
+        if (text.Length > _buffer.Length - _length)
+        {
+            Flush();
+            if (text.Length > _buffer.Length)
+            {
+                _writer!.Write(text);
+                return;
+            }
+        }
+        text.CopyTo(_buffer.AsSpan(_length));
+        _length += text.Length;
+    }
+
+    private void Flush()
+    {
+        _writer!.Write(_buffer, 0, _length);
+        _length = 0;
     }
 
     public async Task CommitAsync(long? expectedRows, CancellationToken ct)
