@@ -2,7 +2,7 @@
 // \copy and by Ferry's copy engine (the same code a node runs), in this one run, one after the other. Prints a
 // markdown row per case with both rates and their ratio, and the peak resident memory of this process (Ferry's side:
 // psql runs as its own process).
-// Usage: Ferry.Bench.Copy --connection CONNSTRING --psql PATH [--rows N] [--work DIR]
+// Usage: Ferry.Bench.Copy --connection CONNSTRING --psql PATH [--rows N] [--rounds N] [--work DIR]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -14,6 +14,7 @@ using Npgsql;
 
 string? connection = null, psql = null, work = null;
 var rows = 1_000_000;
+var rounds = 3;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -22,6 +23,7 @@ for (var i = 0; i < args.Length; i++)
         case "--psql": psql = args[++i]; break;
         case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--work": work = args[++i]; break;
+        case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -81,14 +83,24 @@ async Task<double> FerryAsync(JsonObject sourceDataset, JsonObject sourceLinked,
     return clock.Elapsed.TotalSeconds;
 }
 
-var psqlCsv = RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO '{work}/psql.csv' CSV HEADER\"");
-var ferryCsv = await FerryAsync(Table("bench_src"), pg, csv, share);
-var psqlTable = RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO STDOUT\" | {psql} -q -c \"\\copy bench_psql FROM STDIN\"");
-var ferryTable = await FerryAsync(Table("bench_src"), pg, Table("bench_ferry"), pg);
+// The machine is shared: each case runs `rounds` times, psql and Ferry taking turns, and the medians are compared.
+var times = new Dictionary<string, List<double>> { ["psqlCsv"] = [], ["ferryCsv"] = [], ["psqlTable"] = [], ["ferryTable"] = [] };
+for (var round = 0; round < rounds; round++)
+{
+    times["psqlCsv"].Add(RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO '{work}/psql.csv' CSV HEADER\""));
+    times["ferryCsv"].Add(await FerryAsync(Table("bench_src"), pg, csv, share));
+    await ExecAsync("TRUNCATE bench_psql, bench_ferry");
+    times["psqlTable"].Add(RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO STDOUT\" | {psql} -q -c \"\\copy bench_psql FROM STDIN\""));
+    times["ferryTable"].Add(await FerryAsync(Table("bench_src"), pg, Table("bench_ferry"), pg));
+    Console.Error.WriteLine($"round {round + 1}: " + string.Join(", ", times.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value[^1]:F2} s"))));
+}
+double Median(string key) => times[key].Order().ElementAt(times[key].Count / 2);
+var (psqlCsv, ferryCsv, psqlTable, ferryTable) = (Median("psqlCsv"), Median("ferryCsv"), Median("psqlTable"), Median("ferryTable"));
 var peak = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(':')[1].Trim();
 
 string Row(string what, double psqlSeconds, double ferrySeconds) => string.Create(CultureInfo.InvariantCulture,
     $"| {what} | {rows:N0} | {psqlSeconds:F2} s ({rows / psqlSeconds:N0} rows/s) | {ferrySeconds:F2} s ({rows / ferrySeconds:N0} rows/s) | {psqlSeconds / ferrySeconds:F2} |");
+Console.WriteLine($"Medians of {rounds} rounds.");
 Console.WriteLine("| case | rows | psql \\copy | Ferry engine | Ferry / psql rate |");
 Console.WriteLine("| --- | --- | --- | --- | --- |");
 Console.WriteLine(Row("PostgreSQL → CSV file", psqlCsv, ferryCsv));
