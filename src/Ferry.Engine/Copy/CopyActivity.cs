@@ -54,14 +54,14 @@ public static class CopyActivity
         var view = new RowBatch(mapping.Columns.Count, RowBatch.DefaultCapacity);
         try
         {
-            await foreach (var batch in filled.Reader.ReadAllAsync(stop.Token))
+            await foreach (var batch in filled.Reader.ReadAllAsync(ct))
             {
                 rows += batch.Count;
                 mapping.Project(batch, view);
                 var converted = conversion.Apply(view);
                 await SkipAsync(converted, view, skipped, ct);
                 converted.DropRejected();
-                await sink.WriteAsync(converted, stop.Token);
+                await sink.WriteAsync(converted, ct);
                 copied += converted.Count - converted.Rejections.Count;
                 await SkipAsync(converted, converted, skipped, ct);
                 free.Writer.TryWrite(batch);

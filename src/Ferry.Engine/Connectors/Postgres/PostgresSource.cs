@@ -3,7 +3,7 @@ using Ferry.Contracts.Problems;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Interactive;
 using Npgsql;
-using NpgsqlTypes;
+using Ferry.Engine.Connectors.Postgres.BinaryCopy;
 
 namespace Ferry.Engine.Connectors.Postgres;
 
@@ -15,11 +15,10 @@ namespace Ferry.Engine.Connectors.Postgres;
 public sealed class PostgresSource(PostgresConnector connector, JsonObject dataset, JsonObject source, string? condition = null) : ICopySource
 {
     private NpgsqlConnection? _connection;
-    private NpgsqlBinaryExporter? _exporter;
-    private PgColumnReader[] _readers = [];
-    private bool _done;
+    private Stream? _copy;
+    private BinaryCopyReader? _reader;
 
-    public long BytesRead { get; private set; }
+    public long BytesRead => _reader?.BytesRead ?? 0;
     public int FilesRead => 0;
 
     public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
@@ -38,17 +37,19 @@ public sealed class PostgresSource(PostgresConnector connector, JsonObject datas
                 for (var i = 0; i < reader.FieldCount; i++)
                     fields.Add((reader.GetName(i), reader.GetDataTypeName(i), reader.GetPostgresType(i).InternalName));
             }
-            _readers = fields.Select(f => PgColumnReader.For(f.Internal)).ToArray();
-            if (_readers.Any(r => r.AsText))
+            var decoders = fields.Select(f => BinaryDecoder.For(f.Internal, f.Name) ?? BinaryDecoder.For("text", f.Name)!).ToList();
+            var asText = fields.Select(f => BinaryDecoder.For(f.Internal, f.Name) is null).ToArray();
+            if (asText.Any(t => t))
             {
                 var duplicate = fields.GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1);
                 if (duplicate is not null)
                     throw new DataStoreException(ErrorCodes.InvalidProperty,
                         $"The source query returns two columns named '{duplicate.Key}'; give each column its own name (AS ...).");
-                sql = $"SELECT {string.Join(", ", fields.Select((f, i) => PostgresConnector.QuoteIdentifier(f.Name) + (_readers[i].AsText ? "::text" : "")))} FROM ({sql}) AS source";
+                sql = $"SELECT {string.Join(", ", fields.Select((f, i) => PostgresConnector.QuoteIdentifier(f.Name) + (asText[i] ? "::text" : "")))} FROM ({sql}) AS source";
             }
-            _exporter = await _connection.BeginBinaryExportAsync($"COPY ({sql}) TO STDOUT (FORMAT BINARY)", ct);
-            return fields.Select((f, i) => new CopyColumn(f.Name, _readers[i].Type, _readers[i].AsText ? "text" : f.TypeName)).ToList();
+            _copy = await _connection.BeginRawBinaryCopyAsync($"COPY ({sql}) TO STDOUT (FORMAT BINARY)", ct);
+            _reader = new BinaryCopyReader(_copy, decoders, connector.Endpoint);
+            return fields.Select((f, i) => new CopyColumn(f.Name, decoders[i].Type, asText[i] ? "text" : f.TypeName)).ToList();
         }
         catch (PostgresException e)
         {
@@ -65,42 +66,24 @@ public sealed class PostgresSource(PostgresConnector connector, JsonObject datas
     public ValueTask<bool> ReadAsync(RowBatch batch, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var exporter = _exporter!;
-        var any = false;
         try
         {
-            // Synchronous reads: the reading stage has its own thread, and a value already in Npgsql's buffer costs no await.
-            while (!_done && !batch.IsFull)
-            {
-                if (exporter.StartRow() < 0)
-                {
-                    _done = true;
-                    break;
-                }
-                for (var i = 0; i < _readers.Length; i++)
-                    BytesRead += _readers[i].Read(exporter, batch.Columns[i], batch.Count);
-                batch.Count++;
-                any = true;
-            }
+            // Synchronous reads: the reading stage has its own thread, and most rows are already in the buffer.
+            return ValueTask.FromResult(_reader!.Read(batch));
         }
         catch (PostgresException e)
         {
             throw connector.Classify(e);
         }
-        catch (InvalidCastException e)
-        {
-            throw new DataStoreException(ErrorCodes.InvalidData, $"Row {batch.FirstRow + batch.Count} of {connector.Endpoint} holds a value Ferry cannot read: {e.Message}", e);
-        }
-        return ValueTask.FromResult(any);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_exporter is not null)
+        if (_copy is not null)
         {
             try
             {
-                await _exporter.DisposeAsync();
+                await _copy.DisposeAsync();
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
@@ -109,76 +92,5 @@ public sealed class PostgresSource(PostgresConnector connector, JsonObject datas
         }
         if (_connection is not null)
             await _connection.DisposeAsync();
-    }
-}
-
-/// <summary>Reads one column's values from a binary COPY into a typed column buffer; answers the bytes each counts for.</summary>
-internal abstract class PgColumnReader
-{
-    public abstract Type Type { get; }
-
-    /// <summary>True when the column is read as its text (a type Ferry has no reader for).</summary>
-    public bool AsText { get; private init; }
-
-    public abstract long Read(NpgsqlBinaryExporter exporter, ColumnBuffer column, int row);
-
-    public static PgColumnReader For(string internalName) => internalName switch
-    {
-        "int2" => new Of<short>(NpgsqlDbType.Smallint),
-        "int4" => new Of<int>(NpgsqlDbType.Integer),
-        "int8" => new Of<long>(NpgsqlDbType.Bigint),
-        "numeric" => new Of<decimal>(NpgsqlDbType.Numeric),
-        "float4" => new Of<float>(NpgsqlDbType.Real),
-        "float8" => new Of<double>(NpgsqlDbType.Double),
-        "bool" => new Of<bool>(NpgsqlDbType.Boolean),
-        "text" or "varchar" or "bpchar" or "name" => new Of<string>(NpgsqlDbType.Text),
-        "date" => new Of<DateOnly>(NpgsqlDbType.Date),
-        "time" => new Of<TimeSpan>(NpgsqlDbType.Time),
-        "timestamp" => new Of<DateTime>(NpgsqlDbType.Timestamp),
-        "timestamptz" => new Instant(),
-        "interval" => new Of<TimeSpan>(NpgsqlDbType.Interval),
-        "uuid" => new Of<Guid>(NpgsqlDbType.Uuid),
-        "bytea" => new Of<byte[]>(NpgsqlDbType.Bytea),
-        "json" => new Of<string>(NpgsqlDbType.Json),
-        "jsonb" => new Of<string>(NpgsqlDbType.Jsonb),
-        _ => new Of<string>(NpgsqlDbType.Text) { AsText = true },
-    };
-
-    private sealed class Of<T>(NpgsqlDbType dbType) : PgColumnReader
-    {
-        public override Type Type => typeof(T);
-
-        public override long Read(NpgsqlBinaryExporter exporter, ColumnBuffer column, int row)
-        {
-            var values = (ColumnBuffer<T>)column;
-            if (exporter.IsNull)
-            {
-                exporter.Skip();
-                values.SetNull(row);
-                return 0;
-            }
-            var value = exporter.Read<T>(dbType);
-            values.Set(row, value);
-            return CopyBytes.Of(value);
-        }
-    }
-
-    /// <summary>timestamptz: PostgreSQL sends an instant; the copy carries it as a DateTimeOffset so it keeps meaning one.</summary>
-    private sealed class Instant : PgColumnReader
-    {
-        public override Type Type => typeof(DateTimeOffset);
-
-        public override long Read(NpgsqlBinaryExporter exporter, ColumnBuffer column, int row)
-        {
-            var values = (ColumnBuffer<DateTimeOffset>)column;
-            if (exporter.IsNull)
-            {
-                exporter.Skip();
-                values.SetNull(row);
-                return 0;
-            }
-            values.Set(row, new DateTimeOffset(DateTime.SpecifyKind(exporter.Read<DateTime>(NpgsqlDbType.TimestampTz), DateTimeKind.Utc)));
-            return 8;
-        }
     }
 }
