@@ -54,12 +54,12 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     }))!.AsObject();
 
     private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null,
-        object? extra = null, CancellationToken ct = default)
+        object? extra = null, Guid? activityRunId = null, CancellationToken ct = default)
     {
         var typeProperties = JsonNode.Parse(Support.Json(new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" } }))!.AsObject();
         foreach (var (key, value) in extra is null ? [] : JsonNode.Parse(Support.Json(extra))!.AsObject().ToList())
             typeProperties[key] = value?.DeepClone();
-        return CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy",
+        return CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), activityRunId ?? Guid.NewGuid(), "copy", "Copy",
                 new JsonObject { ["name"] = "copy", ["typeProperties"] = typeProperties },
                 sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "test-ir"),
             Context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, ct);
@@ -112,6 +112,37 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
         Assert.Equal(3000, back["rowsCopied"]!.GetValue<long>());
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task A_second_attempt_of_an_activity_run_whose_load_committed_loads_nothing_again()
+    {
+        // What a re-leased copy meets when the first node committed and died before it could report.
+        var attempt = Guid.NewGuid();
+        var sqliteLinked = JsonNode.Parse(Support.Json(new { type = "Sqlite", typeProperties = new { path = Path.Combine(_files.Path, "once.db") } }))!.AsObject();
+        var sqliteTable = JsonNode.Parse(Support.Json(new { type = "SqliteTable", typeProperties = new { table = "src" } }))!.AsObject();
+        var toPostgres = new { type = "PostgreSqlV2Sink", preCopyScript = "INSERT INTO dst (id) VALUES (-1)" };
+
+        var first = await CopyAsync(PgTable("src"), PgLinked, PgTable("dst"), PgLinked, toPostgres, activityRunId: attempt);
+        var second = await CopyAsync(PgTable("src"), PgLinked, PgTable("dst"), PgLinked, toPostgres, activityRunId: attempt);
+        var firstSqlite = await CopyAsync(PgTable("src"), PgLinked, sqliteTable, sqliteLinked, new { type = "SqliteSink", tableOption = "autoCreate" }, activityRunId: attempt);
+        var secondSqlite = await CopyAsync(PgTable("src"), PgLinked, sqliteTable, sqliteLinked, new { type = "SqliteSink", tableOption = "autoCreate" }, activityRunId: attempt);
+
+        Assert.Null(first["committedByEarlierAttempt"]);
+        Assert.True(second["committedByEarlierAttempt"]!.GetValue<bool>());
+        Assert.Equal(3000, second["rowsCopied"]!.GetValue<long>());
+        Assert.True(secondSqlite["committedByEarlierAttempt"]!.GetValue<bool>());
+        Assert.Equal(3000, firstSqlite["rowsCopied"]!.GetValue<long>());
+        // The rows and the pre-copy script's row, once: the second attempt ran neither.
+        Assert.Equal(3001L, await ScalarAsync("SELECT count(*) FROM dst"));
+        // Another activity run loads again.
+        var another = await CopyAsync(PgTable("src"), PgLinked, PgTable("dst"), PgLinked, new { type = "PostgreSqlV2Sink", preCopyScript = "DELETE FROM dst" });
+        Assert.Null(another["committedByEarlierAttempt"]);
+        Assert.Equal(3000L, await ScalarAsync("SELECT count(*) FROM dst"));
+        await using var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_files.Path, "once.db")};Pooling=false");
+        await sqlite.OpenAsync();
+        await using var count = new Microsoft.Data.Sqlite.SqliteCommand("SELECT count(*) FROM src", sqlite);
+        Assert.Equal(3000L, (long)(await count.ExecuteScalarAsync())!);
     }
 
     [Fact]

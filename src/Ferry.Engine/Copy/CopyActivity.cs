@@ -38,6 +38,8 @@ public static class CopyActivity
         var sourceColumns = await source.OpenAsync(ct);
         var mapping = ColumnMapping.From(translator, sourceColumns);
         var conversion = new TypeConversion(mapping.Columns, await sink.OpenAsync(mapping.Columns, ct), conversionSettings);
+        if (sink.CommittedBefore is { } committed)
+            return Output(job, sourceSettings, sinkSettings, started, clock, source, sink, committed, committed, 0, null, false, committedBefore: true);
         await using var skipped = IncompatibleRowLog.From(typeProperties, job, context);
         long rows = 0, copied = 0;
         var lastReport = clock.Elapsed;
@@ -82,10 +84,15 @@ public static class CopyActivity
         await sink.CommitAsync(validate ? copied : null, ct);
         if (skipped is not null)
             await skipped.CommitAsync(ct);
+        return Output(job, sourceSettings, sinkSettings, started, clock, source, sink, rows, copied, rows - copied, skipped?.WrittenPath, validate, committedBefore: false);
+    }
+
+    /// <summary>ADF's copy activity output; <paramref name="committedBefore"/> marks a copy an earlier attempt of the activity run had already committed.</summary>
+    private static JsonObject Output(JobPayload job, JsonObject sourceSettings, JsonObject sinkSettings, DateTimeOffset started, Stopwatch clock,
+        PartedSource source, ICopySink sink, long rows, long copied, long skipped, string? redirectRowPath, bool validated, bool committedBefore)
+    {
         var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-        var sourceType = sourceSettings["type"]?.GetValue<string>() ?? "";
-        var sinkType = sinkSettings["type"]?.GetValue<string>() ?? "";
-        return new JsonObject
+        var output = new JsonObject
         {
             ["dataRead"] = source.BytesRead,
             ["dataWritten"] = sink.BytesWritten,
@@ -93,15 +100,15 @@ public static class CopyActivity
             ["filesWritten"] = sink.FilesWritten,
             ["rowsRead"] = rows,
             ["rowsCopied"] = copied,
-            ["rowsSkipped"] = rows - copied,
+            ["rowsSkipped"] = skipped,
             ["copyDuration"] = (int)Math.Ceiling(seconds),
             ["throughput"] = Math.Round(source.BytesRead / 1024.0 / seconds, 3),
             ["usedParallelCopies"] = source.Parts.Count,
             ["effectiveIntegrationRuntime"] = job.EffectiveIntegrationRuntime,
             ["executionDetails"] = new JsonArray(new JsonObject
             {
-                ["source"] = new JsonObject { ["type"] = sourceType },
-                ["sink"] = new JsonObject { ["type"] = sinkType },
+                ["source"] = new JsonObject { ["type"] = sourceSettings["type"]?.GetValue<string>() ?? "" },
+                ["sink"] = new JsonObject { ["type"] = sinkSettings["type"]?.GetValue<string>() ?? "" },
                 ["status"] = "Succeeded",
                 ["start"] = started.ToString("O"),
                 ["duration"] = (int)Math.Ceiling(seconds),
@@ -109,9 +116,12 @@ public static class CopyActivity
                 ["detailedDurations"] = new JsonObject { ["transferDuration"] = (int)Math.Ceiling(seconds) },
             }),
             ["errors"] = new JsonArray(),
-            ["redirectRowPath"] = skipped?.WrittenPath,
-            ["dataConsistencyVerification"] = validate ? new JsonObject { ["VerificationResult"] = "Verified", ["InconsistentData"] = "None" } : null,
+            ["redirectRowPath"] = redirectRowPath,
+            ["dataConsistencyVerification"] = validated ? new JsonObject { ["VerificationResult"] = "Verified", ["InconsistentData"] = "None" } : null,
         };
+        if (committedBefore)
+            output["committedByEarlierAttempt"] = true;
+        return output;
     }
 
     /// <summary>
@@ -208,12 +218,12 @@ public static class CopyActivity
             throw new DataStoreException(ErrorCodes.UnsupportedType, "An HttpServer linked service is a copy source only; write to a FileServer or a database instead.");
         return DatasetType(dataset) switch
         {
-            "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings),
+            "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings, job.ActivityRunId),
             "DELIMITEDTEXT" => new DelimitedTextSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
                 DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>(), conversion),
             "JSON" => new Formats.Json.JsonSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
                 settings["formatSettings"]?["filePattern"]?.GetValue<string>(), typeProperties["compression"]?["type"]?.GetValue<string>(), conversion),
-            "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings, conversion),
+            "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings, job.ActivityRunId, conversion),
             var other => throw Unsupported("sink", other),
         };
     }

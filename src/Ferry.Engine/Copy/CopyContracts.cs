@@ -30,6 +30,13 @@ public interface ICopySink : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct);
 
+    /// <summary>
+    /// Rows an earlier attempt of the same activity run already committed to this store (a table sink keeps a record of
+    /// its loads); the copy then loads nothing again. Null when none did, and always for files, whose commit is a rename
+    /// that an attempt repeats without doubling anything.
+    /// </summary>
+    long? CommittedBefore { get; }
+
     /// <summary>Writes the batch's rows; a row the store refuses is recorded with <see cref="RowBatch.Reject"/> and not written.</summary>
     ValueTask WriteAsync(RowBatch batch, CancellationToken ct);
 
@@ -154,6 +161,7 @@ public abstract class RowSink : ICopySink
     }
 
     public abstract Task CommitAsync(long? expectedRows, CancellationToken ct);
+    public virtual long? CommittedBefore => null;
     public abstract long BytesWritten { get; }
     public abstract int FilesWritten { get; }
     public abstract ValueTask DisposeAsync();

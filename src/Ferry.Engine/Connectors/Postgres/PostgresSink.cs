@@ -13,7 +13,7 @@ namespace Ferry.Engine.Connectors.Postgres;
 /// autoCreate</c> creates a missing table from the source's columns; <c>writeBehavior: upsert</c> loads a staging
 /// table and merges on <c>upsertSettings.keys</c>.
 /// </summary>
-public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset, JsonObject sink) : ICopySink
+public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset, JsonObject sink, Guid activityRunId) : ICopySink
 {
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _transaction;
@@ -32,6 +32,9 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         var (schema, table) = connector.TableOfDataset(dataset);
         _table = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)}";
         _connection = await connector.OpenAsync(ct);
+        CommittedBefore = await CommitLedgerAsync(schema, ct);
+        if (CommittedBefore is not null)
+            return columns.Select(c => c.Type).ToList();
         _transaction = await _connection.BeginTransactionAsync(ct);
         try
         {
@@ -122,7 +125,22 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
                 await ExecAsync($"INSERT INTO {_table} ({string.Join(", ", columns)}) SELECT {string.Join(", ", columns)} FROM {_loadTable} " +
                                 $"ON CONFLICT ({string.Join(", ", keys)}) " + (updates.Count == 0 ? "DO NOTHING" : $"DO UPDATE SET {string.Join(", ", updates)}"), ct);
             }
+            if (_ledger is not null)
+            {
+                // Recorded in the load's own transaction: a later attempt of this activity run finds it and loads nothing.
+                await using var record = new NpgsqlCommand($"INSERT INTO {_ledger} (activity_run_id, target, rows) VALUES (@id, @target, @rows); " +
+                                                           $"DELETE FROM {_ledger} WHERE committed_at < now() - interval '7 days'", _connection, _transaction);
+                record.Parameters.AddWithValue("id", activityRunId);
+                record.Parameters.AddWithValue("target", _table);
+                record.Parameters.AddWithValue("rows", (long)imported);
+                await record.ExecuteNonQueryAsync(ct);
+            }
             await _transaction!.CommitAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == "23505" && e.TableName == LedgerTable)
+        {
+            throw new DataStoreException(ErrorCodes.InvalidData,
+                $"Another attempt of this activity run committed its load into {_table} first; this attempt's rows were not written, so nothing is there twice.", e);
         }
         catch (PostgresException e) when (e.SqlState == "42P10")
         {
@@ -133,6 +151,39 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         {
             throw connector.Classify(e);
         }
+    }
+
+    private const string LedgerTable = "_ferry_copy_commits";
+    private string? _ledger;
+
+    /// <summary>Rows an earlier attempt of this activity run already committed here; null when none did (the usual case).</summary>
+    public long? CommittedBefore { get; private set; }
+
+    /// <summary>
+    /// The sink schema's record of committed loads, one row per activity run, made on first use: it is what makes a
+    /// re-leased or retried copy load nothing twice. Without the right to create it the copy goes on, at-least-once.
+    /// </summary>
+    private async Task<long?> CommitLedgerAsync(string schema, CancellationToken ct)
+    {
+        var ledger = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(LedgerTable)}";
+        try
+        {
+            await using (var create = new NpgsqlCommand($"CREATE TABLE IF NOT EXISTS {ledger} (activity_run_id uuid PRIMARY KEY, target text NOT NULL, " +
+                                                        "rows bigint NOT NULL, committed_at timestamptz NOT NULL DEFAULT now())", _connection))
+                await create.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is "42501" or "3F000")
+        {
+            return null; // no right to create tables there (or no such schema: the load will say so)
+        }
+        catch (PostgresException e) when (e.SqlState is "23505" or "42P07")
+        {
+            // Two copies made it at the same moment; it is there now.
+        }
+        _ledger = ledger;
+        await using var find = new NpgsqlCommand($"SELECT rows FROM {ledger} WHERE activity_run_id = @id", _connection);
+        find.Parameters.AddWithValue("id", activityRunId);
+        return await find.ExecuteScalarAsync(ct) is long rows ? rows : null;
     }
 
     private async Task ExecAsync(string sql, CancellationToken ct)

@@ -76,12 +76,18 @@ public sealed class SqliteSource(string path, JsonObject dataset, JsonObject sou
 }
 
 /// <summary>Inserts into a SQLite table in one transaction (created with <c>tableOption: autoCreate</c>); nothing stays unless it commits.</summary>
-public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink, TypeConversionSettings? settings = null) : RowSink
+/// <remarks>
+/// Like the PostgreSQL sink it records each committed load (per activity run) in a table of its own in the same file and
+/// transaction, so a re-leased or retried copy loads nothing twice.
+/// </remarks>
+public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink, Guid activityRunId, TypeConversionSettings? settings = null) : RowSink
 {
     private SqliteConnection? _connection;
     private SqliteTransaction? _transaction;
     private SqliteCommand? _insert;
     private long _inserted;
+    private long? _committedBefore;
+    private string _table = "";
 
     private long _bytesWritten;
 
@@ -94,6 +100,18 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink,
                     ?? throw new DataStoreException(ErrorCodes.InvalidProperty, "The SQLite sink dataset names no table.");
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         await _connection.OpenAsync(ct);
+        await using (var ledger = new SqliteCommand("CREATE TABLE IF NOT EXISTS _ferry_copy_commits (activity_run_id TEXT PRIMARY KEY, target TEXT NOT NULL, " +
+                                                     "rows INTEGER NOT NULL, committed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP); " +
+                                                     "SELECT rows FROM _ferry_copy_commits WHERE activity_run_id = @id", _connection))
+        {
+            ledger.Parameters.AddWithValue("@id", activityRunId.ToString());
+            if (await ledger.ExecuteScalarAsync(ct) is long rows)
+            {
+                _committedBefore = rows;
+                return columns.Select(c => c.Type).ToList();
+            }
+        }
+        _table = table;
         _transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(ct);
         await using (var exists = new SqliteCommand("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @t", _connection, _transaction))
         {
@@ -147,10 +165,20 @@ public sealed class SqliteSink(string path, JsonObject dataset, JsonObject sink,
         }
     }
 
+    public override long? CommittedBefore => _committedBefore;
+
     public override async Task CommitAsync(long? expectedRows, CancellationToken ct)
     {
         if (expectedRows is { } expected && expected != _inserted)
             throw new DataStoreException(ErrorCodes.InvalidData, $"Data consistency check failed for '{path}': SQLite took {_inserted} rows, {expected} were sent. Nothing was committed.");
+        await using (var record = new SqliteCommand("INSERT INTO _ferry_copy_commits (activity_run_id, target, rows) VALUES (@id, @target, @rows); " +
+                                                    "DELETE FROM _ferry_copy_commits WHERE committed_at < datetime('now', '-7 days')", _connection, _transaction))
+        {
+            record.Parameters.AddWithValue("@id", activityRunId.ToString());
+            record.Parameters.AddWithValue("@target", _table);
+            record.Parameters.AddWithValue("@rows", _inserted);
+            await record.ExecuteNonQueryAsync(ct);
+        }
         await _transaction!.CommitAsync(ct);
     }
 

@@ -114,6 +114,7 @@ public sealed class DelimitedTextSink(string file, DelimitedTextFormat format, s
 
     public long BytesWritten => _file?.BytesWritten ?? 0;
     public int FilesWritten => _file?.Committed == true ? 1 : 0;
+    public long? CommittedBefore => null;
 
     public Task<IReadOnlyList<Type>> OpenAsync(IReadOnlyList<CopyColumn> columns, CancellationToken ct)
     {
