@@ -221,6 +221,8 @@ public static class CopyActivity
             "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings, job.ActivityRunId),
             "DELIMITEDTEXT" => new DelimitedTextSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
                 DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>(), conversion),
+            "PARQUET" => new Formats.Parquet.ParquetSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
+                typeProperties["compressionCodec"]?.GetValue<string>() ?? "snappy"),
             "JSON" => new Formats.Json.JsonSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
                 settings["formatSettings"]?["filePattern"]?.GetValue<string>(), typeProperties["compression"]?["type"]?.GetValue<string>(), conversion),
             "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings, job.ActivityRunId, conversion),
