@@ -202,6 +202,7 @@ public static class CopyActivity
                 var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
                 return new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>());
             }),
+            "PARQUET" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file => new Formats.Parquet.ParquetSource(file)),
             "JSON" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file => new Formats.Json.JsonSource(file,
                 (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>())),
             "SQLITETABLE" => [new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings)],
@@ -258,5 +259,5 @@ public static class CopyActivity
     private static string DatasetType(JsonObject dataset) => (dataset["type"]?.GetValue<string>() ?? "").ToUpperInvariant();
 
     private static DataStoreException Unsupported(string side, string type) =>
-        new(ErrorCodes.UnsupportedType, $"A {type} dataset cannot be a copy {side} yet; Ferry copies PostgreSqlV2Table, SqliteTable, DelimitedText and Json so far.");
+        new(ErrorCodes.UnsupportedType, $"A {type} dataset cannot be a copy {side} yet; Ferry copies PostgreSqlV2Table, SqliteTable, DelimitedText, Json and Parquet so far.");
 }

@@ -17,6 +17,9 @@ public abstract class ColumnBuffer(int capacity)
     /// <summary>Moves row <paramref name="from"/> to <paramref name="to"/> (dropping rows from a batch).</summary>
     public abstract void Move(int from, int to);
 
+    /// <summary>Copies <paramref name="count"/> rows from <paramref name="from"/> into <paramref name="target"/> (a buffer of the same type) at <paramref name="to"/>.</summary>
+    public abstract void CopyRows(int from, ColumnBuffer target, int to, int count);
+
     /// <summary>Forgets references, so a batch waiting in the pool keeps no strings or arrays alive.</summary>
     public abstract void Clear(int count);
 
@@ -60,6 +63,13 @@ public sealed class ColumnBuffer<T>(int capacity) : ColumnBuffer(capacity)
     {
         Nulls[to] = Nulls[from];
         Values[to] = Values[from];
+    }
+
+    public override void CopyRows(int from, ColumnBuffer target, int to, int count)
+    {
+        var typed = (ColumnBuffer<T>)target;
+        Array.Copy(Values, from, typed.Values, to, count);
+        Array.Copy(Nulls, from, typed.Nulls, to, count);
     }
 
     public override void Clear(int count)

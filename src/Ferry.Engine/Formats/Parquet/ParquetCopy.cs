@@ -60,3 +60,83 @@ public sealed class ParquetSink(string file, string? compression, int rowGroupRo
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>
+/// Reads a Parquet file a row group at a time (memory bounded by the largest row group). A file that is not valid Parquet,
+/// or has what Ferry does not read (nested columns, another codec), fails naming the file and what is wrong.
+/// </summary>
+public sealed class ParquetSource(SourceFile source) : ICopySource
+{
+    private Stream? _stream;
+    private string? _spool;
+    private ParquetReader? _reader;
+    private ColumnBuffer[]? _group;
+    private int _groupIndex = -1;
+    private int _groupRows;
+    private int _position;
+
+    public long BytesRead { get; private set; }
+    public int FilesRead => 1;
+
+    public async Task<IReadOnlyList<CopyColumn>> OpenAsync(CancellationToken ct)
+    {
+        var stream = await source.OpenAsync(ct);
+        if (!stream.CanSeek)
+        {
+            // Parquet is read from its footer backwards: a stream from a server is kept in a temporary file first.
+            _spool = Path.Combine(Path.GetTempPath(), $"ferry-{Guid.NewGuid():N}.parquet");
+            await using (stream)
+            await using (var spool = new FileStream(_spool, FileMode.CreateNew, FileAccess.Write))
+                await stream.CopyToAsync(spool, ct);
+            stream = new FileStream(_spool, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
+        }
+        _stream = stream;
+        BytesRead = stream.Length;
+        _reader = Guard(() => new ParquetReader(stream));
+        return _reader.Columns;
+    }
+
+    public ValueTask<bool> ReadAsync(RowBatch batch, CancellationToken ct)
+    {
+        var any = false;
+        while (!batch.IsFull)
+        {
+            if (_group is null || _position == _groupRows)
+            {
+                if (++_groupIndex >= _reader!.RowGroups.Count)
+                    break;
+                ct.ThrowIfCancellationRequested();
+                _group = Guard(() => _reader.ReadRowGroup(_groupIndex));
+                _groupRows = _group.Length == 0 ? 0 : _group[0].Nulls.Length;
+                _position = 0;
+                continue;
+            }
+            var count = Math.Min(batch.Capacity - batch.Count, _groupRows - _position);
+            for (var c = 0; c < _group.Length; c++)
+                _group[c].CopyRows(_position, batch.Columns[c], batch.Count, count);
+            _position += count;
+            batch.Count += count;
+            any = true;
+        }
+        return ValueTask.FromResult(any);
+    }
+
+    private T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or OverflowException)
+        {
+            var what = e is NotSupportedException ? "has what Ferry does not read" : "is not a valid Parquet file";
+            throw new DataStoreException(ErrorCodes.InvalidData, $"'{source.Name}' {what}: {e.Message}.", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stream is not null)
+            await _stream.DisposeAsync();
+    }
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
+using Ferry.Engine.Access;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Interactive;
+using Npgsql;
+
+namespace Ferry.Engine.Tests;
+
+/// <summary>
+/// Parquet without Java: files Ferry writes are read by DuckDB with the same values, files DuckDB writes (each codec,
+/// dictionary and plain pages) are read by Ferry with the same values, and damaged files fail with a clear message.
+/// </summary>
+public sealed class ParquetTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _database = "parquet_" + Guid.NewGuid().ToString("N")[..8];
+    private readonly NpgsqlConnectionStringBuilder _admin = Sql.Admin();
+    private readonly TempFolder _files = new();
+    private string Db => new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = _database }.ConnectionString;
+    private EngineContext Context => Support.Context(NodeAccessPolicy.Default with { LocalMachineAccess = true, AllowedFolders = [_files.Path] });
+
+    // The same figure computed by DuckDB on a Parquet file and by PostgreSQL on a table: every type, nulls included.
+    private static readonly (string Name, string DuckDb, string Postgres)[] Figures =
+    [
+        ("rows", "count(*)", "count(*)"),
+        ("small", "sum(small)", "sum(small)"),
+        ("big", "sum(big)", "sum(big)"),
+        ("amount", "CAST(sum(amount) AS VARCHAR)", "sum(amount)::text"),
+        ("r", "count(DISTINCT r)", "count(DISTINCT r)"),
+        ("d", "count(DISTINCT d)", "count(DISTINCT d)"),
+        ("flag", "count(*) FILTER (WHERE flag)", "count(*) FILTER (WHERE flag)"),
+        ("note", "md5(string_agg(note, '|' ORDER BY id))", "md5(string_agg(note, '|' ORDER BY id))"),
+        ("day", "sum(day - DATE '1970-01-01')", "sum(day - DATE '1970-01-01')"),
+        ("at", "sum(epoch_us(\"at\"))", "sum((extract(epoch from at) * 1000000)::bigint)"),
+        ("at_tz", "sum(epoch_us(at_tz))", "sum((extract(epoch from at_tz) * 1000000)::bigint)"),
+        ("t", "count(t)", "count(t)"),
+        ("u", "md5(string_agg(CAST(u AS VARCHAR), '|' ORDER BY id))", "md5(string_agg(u::text, '|' ORDER BY id))"),
+        ("raw", "md5(string_agg(lower(hex(raw)), '|' ORDER BY id))", "md5(string_agg(encode(raw, 'hex'), '|' ORDER BY id))"),
+        ("doc", "md5(string_agg(CAST(doc AS VARCHAR), '|' ORDER BY id))", "md5(string_agg(doc::text, '|' ORDER BY id))"),
+    ];
+
+    public async Task InitializeAsync()
+    {
+        await Sql.ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
+        await Sql.ExecAsync(Db,
+            "CREATE TABLE src (id int PRIMARY KEY, small smallint, big bigint, amount numeric(38,10), r real, d double precision, flag boolean, " +
+            "note text, day date, at timestamp, at_tz timestamptz, t time, u uuid, raw bytea, doc jsonb)",
+            "INSERT INTO src SELECT g, (g % 300)::smallint, g * 1000000007::bigint, (g * 1.0123456789)::numeric(38,10), g / 3.0, g / 7.0, g % 2 = 0, " +
+            "CASE g % 5 WHEN 0 THEN NULL WHEN 1 THEN 'quote \" comma , newline' || chr(10) || 'end' WHEN 2 THEN 'émoji 🚀' WHEN 3 THEN '' ELSE 'plain ' || (g % 7) END, " +
+            "date '2026-01-01' + g, timestamp '2026-01-01 00:00:00.123456' + g * interval '1 minute', timestamptz '2026-01-01 00:00:00+02' + g * interval '1 second', " +
+            "time '12:34:56.789', md5(g::text)::uuid, decode(lpad(to_hex(g), 8, '0'), 'hex'), jsonb_build_object('g', g) FROM generate_series(1, 5000) g",
+            "INSERT INTO src (id) VALUES (0)");
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await Sql.ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    }
+
+    public void Dispose() => _files.Dispose();
+
+    private JsonObject PgLinked => JsonNode.Parse(Support.Json(new
+    {
+        type = "PostgreSqlV2", typeProperties = new { server = _admin.Host, port = _admin.Port, database = _database, username = "postgres", sslMode = "disable" },
+    }))!.AsObject();
+
+    private JsonObject FileLinked => JsonNode.Parse(Support.Json(new { type = "FileServer", typeProperties = new { host = _files.Path } }))!.AsObject();
+
+    private static JsonObject PgTable(string table) => JsonNode.Parse(Support.Json(new { type = "PostgreSqlV2Table", typeProperties = new { schema = "public", table } }))!.AsObject();
+
+    private static JsonObject ParquetFile(string fileName, string codec) => JsonNode.Parse(Support.Json(new
+    {
+        type = "Parquet", typeProperties = new { location = new { type = "FileServerLocation", fileName }, compressionCodec = codec },
+    }))!.AsObject();
+
+    private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null)
+    {
+        var typeProperties = JsonNode.Parse(Support.Json(new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" }, validateDataConsistency = true }))!.AsObject();
+        return CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy",
+                new JsonObject { ["name"] = "copy", ["typeProperties"] = typeProperties },
+                sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "test-ir"),
+            Context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, default);
+    }
+
+    private static async Task<Dictionary<string, string>> DuckDbFiguresAsync(string file)
+    {
+        var row = (await DuckDb.QueryAsync($"SELECT {string.Join(", ", Figures.Select(f => $"{f.DuckDb} AS \"{f.Name}\""))} FROM read_parquet('{file}')"))[0]!.AsObject();
+        return Figures.ToDictionary(f => f.Name, f => Text(row[f.Name]));
+    }
+
+    private async Task<Dictionary<string, string>> PostgresFiguresAsync(string table, IEnumerable<string> names)
+    {
+        var wanted = Figures.Where(f => names.Contains(f.Name)).ToList();
+        await using var connection = new NpgsqlConnection(Db);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SET TIME ZONE 'UTC'; SELECT {string.Join(", ", wanted.Select(f => f.Postgres))} FROM {table}", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return wanted.Select((f, i) => (f.Name, Value: reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!))
+            .ToDictionary(f => f.Name, f => f.Value);
+    }
+
+    private static string Text(JsonNode? value) => value is null ? "null" : value.GetValueKind() == System.Text.Json.JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("snappy")]
+    [InlineData("gzip")]
+    public async Task DuckDb_reads_what_Ferry_writes_with_the_same_values(string codec)
+    {
+        var output = await CopyAsync(PgTable("src"), PgLinked, ParquetFile($"ferry-{codec}.parquet", codec), FileLinked);
+
+        Assert.Equal(5001, output["rowsCopied"]!.GetValue<long>());
+        var duck = await DuckDbFiguresAsync(Path.Combine(_files.Path, $"ferry-{codec}.parquet"));
+        Assert.Equal(await PostgresFiguresAsync("src", duck.Keys), duck);
+        var types = await DuckDb.QueryAsync($"DESCRIBE SELECT * FROM read_parquet('{Path.Combine(_files.Path, $"ferry-{codec}.parquet")}')");
+        Assert.Equal(["INTEGER", "SMALLINT", "BIGINT", "DECIMAL(38,10)", "FLOAT", "DOUBLE", "BOOLEAN", "VARCHAR", "DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIME", "UUID", "BLOB", "JSON"],
+            types.Select(t => t!["column_type"]!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("uncompressed")]
+    [InlineData("snappy")]
+    [InlineData("gzip")]
+    public async Task Ferry_reads_what_DuckDb_writes_with_the_same_values(string codec)
+    {
+        var file = Path.Combine(_files.Path, $"duck-{codec}.parquet");
+        // note repeats (dictionary pages); u is unique (a dictionary does not pay: plain pages); row groups of 1,000 rows.
+        await DuckDb.QueryAsync($"COPY (SELECT i::INTEGER AS id, (i % 300)::SMALLINT AS small, i * 1000000007 AS big, (i * 1.0123456789)::DECIMAL(38,10) AS amount, " +
+            "(i / 3)::REAL AS r, i / 7 AS d, i % 2 = 0 AS flag, CASE WHEN i % 5 = 0 THEN NULL ELSE 'plain ' || (i % 7) END AS note, DATE '2026-01-01' + i::INTEGER AS day, " +
+            "TIMESTAMP '2026-01-01 00:00:00.123456' + to_minutes(i) AS \"at\", TIMESTAMPTZ '2026-01-01 00:00:00+02' + to_seconds(i) AS at_tz, TIME '12:34:56.789' AS t, " +
+            "md5(i::VARCHAR)::UUID AS u, unhex(lpad(printf('%x', i), 8, '0')) AS raw, json_object('g', i) AS doc " +
+            $"FROM range(1, 5001) r(i)) TO '{file}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 1000)");
+        var duck = await DuckDbFiguresAsync(file);
+
+        var output = await CopyAsync(ParquetFile($"duck-{codec}.parquet", codec), FileLinked, PgTable("from_duck"), PgLinked, new { type = "Sink", tableOption = "autoCreate" });
+
+        Assert.Equal(5000, output["rowsCopied"]!.GetValue<long>());
+        var loaded = await PostgresFiguresAsync("from_duck", duck.Keys.Where(k => k != "doc"));
+        Assert.Equal(duck.Where(f => f.Key != "doc").ToDictionary(), loaded);
+    }
+
+    [Fact]
+    public async Task Every_type_goes_to_parquet_and_back_into_postgres_unchanged()
+    {
+        await Sql.ExecAsync(Db, "CREATE TABLE dst (LIKE src)");
+
+        await CopyAsync(PgTable("src"), PgLinked, ParquetFile("round.parquet", "snappy"), FileLinked);
+        var back = await CopyAsync(ParquetFile("round.parquet", "snappy"), FileLinked, PgTable("dst"), PgLinked);
+
+        Assert.Equal(5001, back["rowsCopied"]!.GetValue<long>());
+        Assert.Equal(0L, await Sql.ScalarAsync(Db, "SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d"));
+    }
+
+    [Fact]
+    public async Task Damaged_files_fail_naming_the_file_and_what_is_wrong_and_never_crash()
+    {
+        await CopyAsync(PgTable("src"), PgLinked, ParquetFile("good.parquet", "snappy"), FileLinked);
+        var good = await File.ReadAllBytesAsync(Path.Combine(_files.Path, "good.parquet"));
+        await Sql.ExecAsync(Db, "CREATE TABLE sink (LIKE src)");
+
+        async Task<DataStoreException?> ReadAsync(byte[] bytes, string name)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(_files.Path, name), bytes);
+            await using var source = new Formats.Parquet.ParquetSource(SourceFile.Local(Path.Combine(_files.Path, name)));
+            try
+            {
+                var columns = await source.OpenAsync(default);
+                var batch = new RowBatch(columns.Select(c => c.Type).ToList());
+                while (await source.ReadAsync(batch, default))
+                    batch.Reset(0);
+                return null;
+            }
+            catch (DataStoreException e)
+            {
+                return e;
+            }
+        }
+
+        var truncated = await ReadAsync(good[..(good.Length / 2)], "truncated.parquet");
+        Assert.Contains("'" + Path.Combine(_files.Path, "truncated.parquet") + "'", truncated!.Message);
+        Assert.Contains("PAR1", truncated.Message);
+        var magic = good.ToArray();
+        magic[0] = (byte)'X';
+        Assert.Contains("magic", (await ReadAsync(magic, "magic.parquet"))!.Message);
+        var footer = good.ToArray();
+        footer[^8] = 0xFF;
+        footer[^7] = 0xFF;
+        footer[^6] = 0xFF;
+        footer[^5] = 0x7F;
+        Assert.Contains("footer length", (await ReadAsync(footer, "footer.parquet"))!.Message);
+
+        // Mutations of a valid file: each is read whole or refused with a DataStoreException, never anything else.
+        var random = new Random(20261122);
+        var refused = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            var mutated = good.ToArray();
+            for (var n = random.Next(1, 4); n > 0; n--)
+                mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
+            if (await ReadAsync(mutated, "mutated.parquet") is { } failure)
+            {
+                Assert.Equal(ErrorCodes.InvalidData, failure.Code);
+                refused++;
+            }
+        }
+        Assert.True(refused > 0);
+    }
+}
