@@ -156,6 +156,24 @@ public sealed class ParquetTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_parquet_dataset_previews_and_shows_its_schema_with_the_files_own_types()
+    {
+        await CopyAsync(PgTable("src"), PgLinked, ParquetFile("preview.parquet", "gzip"), FileLinked);
+        var dataset = ParquetFile("preview.parquet", "gzip").ToJsonString();
+        var policy = NodeAccessPolicy.Default with { AllowedFolders = [_files.Path] };
+
+        var preview = await Support.RunAsync(policy, InteractiveOperation.Preview, FileLinked.ToJsonString(), dataset, rows: 3);
+        var schema = await Support.RunAsync(policy, InteractiveOperation.GetSchema, FileLinked.ToJsonString(), dataset);
+
+        Assert.True(preview.Succeeded, preview.Message);
+        Assert.Equal(3, preview.Result!["rows"]!.AsArray().Count);
+        Assert.True(preview.Result["truncated"]!.GetValue<bool>());
+        Assert.True(schema.Succeeded, schema.Message);
+        var types = schema.Result!["columns"]!.AsArray().ToDictionary(c => c!["name"]!.GetValue<string>(), c => c!["type"]!.GetValue<string>());
+        Assert.Equal(("Int64", "Decimal", "DateTimeOffset", "Guid"), (types["big"], types["amount"], types["at_tz"], types["u"]));
+    }
+
+    [Fact]
     public async Task Damaged_files_fail_naming_the_file_and_what_is_wrong_and_never_crash()
     {
         await CopyAsync(PgTable("src"), PgLinked, ParquetFile("good.parquet", "snappy"), FileLinked);

@@ -68,12 +68,14 @@ public sealed class FileServerConnector(LinkedServiceSettings settings, EngineCo
         var type = dataset["type"]?.GetValue<string>() ?? "";
         var properties = dataset["typeProperties"] as JsonObject ?? [];
         var file = LocateFile(properties);
+        if (type.Equals("Parquet", StringComparison.OrdinalIgnoreCase))
+            return await ReadParquetAsync(file, rows, ct);
         await using var stream = Open(file, properties["compressionCodec"]?.GetValue<string>());
         if (type.Equals("DelimitedText", StringComparison.OrdinalIgnoreCase))
             return ReadDelimited(stream, DelimitedTextFormat.From(properties), file, rows);
         if (type.Equals("Json", StringComparison.OrdinalIgnoreCase))
             return await ReadJsonAsync(stream, file, rows, ct);
-        throw new DataStoreException(ErrorCodes.UnsupportedType, $"Dataset type '{type}' cannot be read from a FileServer; use DelimitedText or Json.");
+        throw new DataStoreException(ErrorCodes.UnsupportedType, $"Dataset type '{type}' cannot be read from a FileServer; use DelimitedText, Json or Parquet.");
     }
 
     private static (List<TabularResult.Column>, List<IReadOnlyList<object?>>, bool) ReadDelimited(Stream stream, DelimitedTextFormat format, string file, int rows)
@@ -103,6 +105,18 @@ public sealed class FileServerConnector(LinkedServiceSettings settings, EngineCo
         // Without a header, ADF names columns Prop_0, Prop_1, ...
         var names = header ?? Enumerable.Range(0, width).Select(i => $"Prop_{i}").ToList();
         return (names.Select(n => new TabularResult.Column(n, "String")).ToList(), values, truncated);
+    }
+
+    /// <summary>The first rows of a Parquet file (its schema from the footer: types are the file's own, not guessed).</summary>
+    private static async Task<(List<TabularResult.Column>, List<IReadOnlyList<object?>>, bool)> ReadParquetAsync(string file, int rows, CancellationToken ct)
+    {
+        await using var source = new Formats.Parquet.ParquetSource(Copy.SourceFile.Local(file));
+        var columns = await source.OpenAsync(ct);
+        var batch = new Copy.RowBatch(columns.Select(c => c.Type).ToList(), Math.Max(1, rows + 1));
+        batch.Reset(1);
+        await source.ReadAsync(batch, ct);
+        var values = Enumerable.Range(0, Math.Min(rows, batch.Count)).Select(r => (IReadOnlyList<object?>)batch.RowValues(r)).ToList();
+        return (columns.Select(c => new TabularResult.Column(c.Name, c.Type == typeof(byte[]) ? "ByteArray" : c.Type.Name)).ToList(), values, batch.Count > rows);
     }
 
     private static async Task<(List<TabularResult.Column>, List<IReadOnlyList<object?>>, bool)> ReadJsonAsync(Stream stream, string file, int rows, CancellationToken ct)
