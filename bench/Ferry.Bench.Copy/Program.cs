@@ -15,6 +15,8 @@ using Npgsql;
 string? connection = null, psql = null, work = null;
 var rows = 1_000_000;
 var rounds = 3;
+var parquet = false;
+string? duckdb = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -24,6 +26,8 @@ for (var i = 0; i < args.Length; i++)
         case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--work": work = args[++i]; break;
         case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--parquet": parquet = true; break;
+        case "--duckdb": duckdb = args[++i]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -106,5 +110,36 @@ Console.WriteLine("| --- | --- | --- | --- | --- |");
 Console.WriteLine(Row("PostgreSQL → CSV file", psqlCsv, ferryCsv));
 Console.WriteLine(Row("PostgreSQL → PostgreSQL", psqlTable, ferryTable));
 Console.WriteLine($"Peak resident memory of the Ferry side (this process): {peak}");
+if (parquet)
+{
+    // Parquet (issue 5): Ferry against psql's CSV, and against DuckDB (from npm, tools/duckdb) on the same files.
+    string Duck(params string[] sql) => "node " + Path.Combine(duckdb!, "query.mjs") + " " + string.Join(" ", sql.Select(q => "'" + q.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+    JsonObject ParquetFile(string name) => Parse($$"""{"type": "Parquet", "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "{{name}}"}, "compressionCodec": "snappy"} }""");
+    var csvIn = Parse("""{"type": "DelimitedText", "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "psql.csv"}, "firstRowAsHeader": true}}""");
+    var parquetTimes = new Dictionary<string, List<double>> { ["psqlCsv"] = [], ["ferryPgParquet"] = [], ["ferryCsvParquet"] = [], ["duckCsvParquet"] = [], ["ferryParquetPg"] = [], ["duckParquetMemory"] = [] };
+    for (var round = 0; round < rounds; round++)
+    {
+        parquetTimes["psqlCsv"].Add(RunShell($"{psql} -q -c \"\\copy (SELECT * FROM bench_src) TO '{work}/psql.csv' CSV HEADER\""));
+        parquetTimes["ferryPgParquet"].Add(await FerryAsync(Table("bench_src"), pg, ParquetFile("ferry.parquet"), share));
+        parquetTimes["ferryCsvParquet"].Add(await FerryAsync(csvIn, share, ParquetFile("ferry-csv.parquet"), share));
+        parquetTimes["duckCsvParquet"].Add(RunShell(Duck($"COPY (SELECT * FROM read_csv('{work}/psql.csv', header = true, all_varchar = true)) TO '{work}/duck-csv.parquet' (FORMAT parquet, COMPRESSION snappy)")));
+        await ExecAsync("TRUNCATE bench_ferry");
+        parquetTimes["ferryParquetPg"].Add(await FerryAsync(ParquetFile("ferry.parquet"), share, Table("bench_ferry"), pg));
+        parquetTimes["duckParquetMemory"].Add(RunShell(Duck($"CREATE TABLE t AS SELECT * FROM read_parquet('{work}/ferry.parquet')", "SELECT count(*) FROM t")));
+        Console.Error.WriteLine($"parquet round {round + 1}: " + string.Join(", ", parquetTimes.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value[^1]:F2} s"))));
+    }
+    RunShell(Duck($"COPY (SELECT * FROM read_parquet('{work}/ferry.parquet')) TO '{work}/duck.parquet' (FORMAT parquet, COMPRESSION snappy)"));
+    double M(string key) => parquetTimes[key].Order().ElementAt(parquetTimes[key].Count / 2);
+    var (ferrySize, duckSize) = (new FileInfo(Path.Combine(work, "ferry.parquet")).Length, new FileInfo(Path.Combine(work, "duck.parquet")).Length);
+    Console.WriteLine();
+    Console.WriteLine($"Parquet (snappy), medians of {rounds} rounds; DuckDB's times include starting node (about 0.1 s).");
+    Console.WriteLine("| case | rows | peer | Ferry engine | ratio |");
+    Console.WriteLine("| --- | --- | --- | --- | --- |");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| PostgreSQL → Parquet vs psql → CSV | {rows:N0} | {M("psqlCsv"):F2} s | {M("ferryPgParquet"):F2} s | rate {M("psqlCsv") / M("ferryPgParquet"):F2} of psql's |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CSV → Parquet (all text) vs DuckDB | {rows:N0} | {M("duckCsvParquet"):F2} s | {M("ferryCsvParquet"):F2} s | time {M("ferryCsvParquet") / M("duckCsvParquet"):F2}× DuckDB's |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Parquet → PostgreSQL vs DuckDB into memory | {rows:N0} | {M("duckParquetMemory"):F2} s | {M("ferryParquetPg"):F2} s | time {M("ferryParquetPg") / M("duckParquetMemory"):F2}× DuckDB's |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Parquet size, same rows, snappy | {rows:N0} | {duckSize / 1048576.0:F1} MB | {ferrySize / 1048576.0:F1} MB | {(double)ferrySize / duckSize:F2}× DuckDB's |"));
+    Console.WriteLine($"Peak resident memory of the Ferry side (this process): {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(':')[1].Trim()}");
+}
 await ExecAsync("DROP TABLE IF EXISTS bench_src, bench_psql, bench_ferry");
 return 0;
