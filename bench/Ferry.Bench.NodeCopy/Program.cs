@@ -1,7 +1,7 @@
 // A copy through the whole system: a real ferry-server and ferry-node on loopback, a pipeline whose Copy activity takes
 // a PostgreSQL table of mixed types to a CSV file on the node, and psql's \copy of the same table to a file in the
 // same run. Reports both times and the node process's peak resident memory (VmHWM), the figure the 300 MB goal is about.
-// Usage: Ferry.Bench.NodeCopy --bin DIR --connection CONNSTRING --psql PATH [--rows N]
+// Usage: Ferry.Bench.NodeCopy --bin DIR --connection CONNSTRING --psql PATH [--rows N] [--format csv|parquet]
 using System.Diagnostics;
 using System.Globalization;
 using Ferry.Bench;
@@ -9,6 +9,7 @@ using Npgsql;
 
 string? bin = null, connection = null, psql = null;
 var rows = 10_000_000;
+var format = "csv";
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -17,6 +18,7 @@ for (var i = 0; i < args.Length; i++)
         case "--connection": connection = args[++i]; break;
         case "--psql": psql = args[++i]; break;
         case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--format": format = args[++i]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -54,13 +56,18 @@ await fleet.SendAsync(HttpMethod.Put, "/factories/default/datasets/table", """
     {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"},
       "typeProperties": {"schema": "public", "table": "node_src"} } }
     """);
-await fleet.SendAsync(HttpMethod.Put, "/factories/default/datasets/csv", """
-    {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
-      "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "ferry.csv"}, "firstRowAsHeader": true} } }
-    """);
+await fleet.SendAsync(HttpMethod.Put, "/factories/default/datasets/csv", format == "parquet"
+    ? """
+      {"properties": {"type": "Parquet", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+        "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "ferry.parquet"}, "compressionCodec": "snappy"} } }
+      """
+    : """
+      {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+        "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "ferry.csv"}, "firstRowAsHeader": true} } }
+      """);
 await fleet.SendAsync(HttpMethod.Put, "/factories/default/pipelines/export", """
     {"properties": {"activities": [{"name": "Export", "type": "Copy", "inputs": [{"referenceName": "table", "type": "DatasetReference"}],
-      "outputs": [{"referenceName": "csv", "type": "DatasetReference"}], "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "DelimitedTextSink"}}}]}}
+      "outputs": [{"referenceName": "csv", "type": "DatasetReference"}], "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "Sink"}}}]}}
     """);
 
 var info = new ProcessStartInfo("bash", ["-c", $"{psql} -q -c \"\\copy (SELECT * FROM node_src) TO '{files}/psql.csv' CSV HEADER\""]) { RedirectStandardError = true };
@@ -89,7 +96,7 @@ var ferrySeconds = (DateTimeOffset.Parse(activity["activityRunEnd"]!.GetValue<st
 var peak = Memory(fleet.Node!.Id, "VmHWM");
 await ExecAsync("DROP TABLE IF EXISTS node_src");
 
-Console.WriteLine("| rows | psql \\copy to CSV | Ferry node, Copy activity to CSV | Ferry / psql rate | node memory idle | node peak memory |");
+Console.WriteLine($"| rows | psql \\copy to CSV | Ferry node, Copy activity to {(format == "parquet" ? "Parquet (snappy)" : "CSV")} | Ferry / psql rate | node memory idle | node peak memory |");
 Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"| {copied:N0} | {psqlSeconds:F2} s | {ferrySeconds:F2} s | {psqlSeconds / ferrySeconds:F2} | {idle / 1024.0:F0} MB | {peak / 1024.0:F0} MB |"));

@@ -214,8 +214,26 @@ public class FactoryResourceServiceTests
 
         Assert.Equal((ErrorCodes.ReferenceNotFound, true), (missing.Code, missing.Message.Contains("'ghost'", StringComparison.Ordinal)));
         Assert.Equal(ErrorCodes.ReferenceTypeMismatch, mismatch.Code);
-        Assert.Contains("needs a FileServer linked service; 'pg' is PostgreSqlV2", mismatch.Message, StringComparison.Ordinal);
+        Assert.Contains("needs a FileServer or HttpServer linked service; 'pg' is PostgreSqlV2", mismatch.Message, StringComparison.Ordinal);
         Assert.Equal("Microsoft.DataFactory/factories/datasets", dataset.Type);
+    }
+
+    [Fact]
+    public async Task A_file_format_reads_from_a_file_server_or_an_http_server_with_the_matching_location()
+    {
+        var cp = await ControlPlane.StartAsync();
+        await cp.Resources.CreateOrUpdateAsync("default", Ls, "web", Doc("""{"properties": {"type": "HttpServer", "typeProperties": {"url": "https://example.test/", "authenticationType": "Anonymous"} } }"""), default);
+        JsonObject Dataset(string type, string location) => Doc($$"""
+            {"properties": {"type": "{{type}}", "linkedServiceName": {"referenceName": "web", "type": "LinkedServiceReference"},
+             "typeProperties": {"location": {"type": "{{location}}", "relativeUrl": "exports/data.parquet"} } } }
+            """);
+
+        var (parquet, _) = await cp.Resources.CreateOrUpdateAsync("default", Ds, "p", Dataset("Parquet", "HttpServerLocation"), default);
+        var wrong = await Refused(() => cp.Resources.CreateOrUpdateAsync("default", Ds, "c", Dataset("DelimitedText", "FileServerLocation"), default));
+
+        Assert.Equal("Parquet", parquet.Properties["type"]!.GetValue<string>());
+        Assert.Equal(ErrorCodes.ReferenceTypeMismatch, wrong.Code);
+        Assert.Contains("use HttpServerLocation", wrong.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,29 +6,38 @@ namespace Ferry.Server.Datasets;
 /// <summary>The dataset types Ferry reads and writes: which linked service type each needs, and the check of its typeProperties.</summary>
 public static class DatasetTypes
 {
-    public sealed record DatasetType(string LinkedServiceType, Action<PropertyRules> Check);
+    /// <summary>A dataset type: the linked service types it may name (a file format: a FileServer or, to read, an HttpServer) and its check.</summary>
+    public sealed record DatasetType(IReadOnlyList<string> LinkedServiceTypes, Action<PropertyRules> Check);
+
+    private static readonly string[] FileStores = [LinkedServiceTypes.FileServer, LinkedServiceTypes.HttpServer];
 
     public static readonly IReadOnlyDictionary<string, DatasetType> All = new Dictionary<string, DatasetType>(StringComparer.OrdinalIgnoreCase)
     {
-        ["PostgreSqlV2Table"] = new(LinkedServiceTypes.PostgreSqlV2, p => p.String("schema").String("table")),
-        ["SqliteTable"] = new(LinkedServiceTypes.Sqlite, p => p.String("table")),
-        ["DelimitedText"] = new(LinkedServiceTypes.FileServer, p =>
+        ["PostgreSqlV2Table"] = new([LinkedServiceTypes.PostgreSqlV2], p => p.String("schema").String("table")),
+        ["SqliteTable"] = new([LinkedServiceTypes.Sqlite], p => p.String("table")),
+        ["DelimitedText"] = new(FileStores, p =>
         {
-            FileServerLocation(p);
+            Location(p);
             p.String("columnDelimiter").String("rowDelimiter").String("quoteChar").String("escapeChar").Bool("firstRowAsHeader")
                 .String("encodingName").String("nullValue").String("compressionCodec");
         }),
-        ["Json"] = new(LinkedServiceTypes.FileServer, p =>
+        ["Json"] = new(FileStores, p =>
         {
-            FileServerLocation(p);
+            Location(p);
             p.String("encodingName");
+        }),
+        ["Parquet"] = new(FileStores, p =>
+        {
+            Location(p);
+            p.String("compressionCodec");
         }),
     };
 
 
-    private static void FileServerLocation(PropertyRules p)
+    /// <summary>A file's location: FileServerLocation (folderPath, fileName) or HttpServerLocation (relativeUrl), as its linked service is.</summary>
+    private static void Location(PropertyRules p)
     {
         var location = p.Require("location").Object("location")!;
-        location.RequiredString("type").OneOf("type", "FileServerLocation").String("folderPath").String("fileName");
+        location.RequiredString("type").OneOf("type", "FileServerLocation", "HttpServerLocation").String("folderPath").String("fileName").String("relativeUrl");
     }
 }

@@ -161,9 +161,13 @@ public sealed class FactoryResourceService(IFerryStore store, LinkedServiceSecre
                                 $"properties.linkedServiceName names linked service '{linkedServiceName}', which does not exist in factory '{factory}'. " +
                                 "Create it first (`ferry linked-service create`).");
         var linkedServiceType = Parse(linkedService)["type"]?.GetValue<string>();
-        if (!string.Equals(linkedServiceType, datasetType.LinkedServiceType, StringComparison.OrdinalIgnoreCase))
+        if (!datasetType.LinkedServiceTypes.Contains(linkedServiceType ?? "", StringComparer.OrdinalIgnoreCase))
             throw FerryException.BadRequest(ErrorCodes.ReferenceTypeMismatch,
-                $"A {canonical} dataset needs a {datasetType.LinkedServiceType} linked service; '{linkedService.Name}' is {linkedServiceType}.");
+                $"A {canonical} dataset needs a {string.Join(" or ", datasetType.LinkedServiceTypes)} linked service; '{linkedService.Name}' is {linkedServiceType}.");
+        if (datasetType.LinkedServiceTypes.Count > 1 && typeProperties["location"]?["type"]?.GetValue<string>() is { } location
+            && !string.Equals(location, $"{linkedServiceType}Location", StringComparison.OrdinalIgnoreCase))
+            throw FerryException.BadRequest(ErrorCodes.ReferenceTypeMismatch,
+                $"properties.typeProperties.location.type is {location}, but '{linkedService.Name}' is a {linkedServiceType} linked service; use {linkedServiceType}Location.");
     }
 
     private static string CheckReference(JsonObject reference, string path, string expectedType)

@@ -391,21 +391,37 @@ internal abstract class ColumnWriter(string name)
                 _values.Add(typed.Values[row]);
         }
 
+        /// <summary>
+        /// Strings in the order of their UTF-8 bytes (Parquet's order for STRING statistics) without encoding them: UTF-16
+        /// order except that surrogate pairs (code points above U+FFFF) sort after U+E000..U+FFFF.
+        /// </summary>
+        private static int Utf8Order(string a, string b)
+        {
+            var length = Math.Min(a.Length, b.Length);
+            for (var i = 0; i < length; i++)
+            {
+                if (a[i] != b[i])
+                    return Weight(a[i]) - Weight(b[i]);
+            }
+            return a.Length - b.Length;
+        }
+
+        private static int Weight(char c) => c >= 0xD800 && c <= 0xDFFF ? c + 0x2000 : c >= 0xE000 ? c - 0x800 : c;
+
         public override ThriftStruct SchemaElement() => new ThriftStruct().Set(1, Pq.ByteArray).Set(3, Pq.Optional).Set(4, Name)
             .Set(6, json ? Pq.ConvertedJson : Pq.ConvertedUtf8).Set(10, new ThriftStruct().Set(json ? (short)12 : (short)1, new ThriftStruct()));
 
         public override ThriftStruct Flush(ByteSink write, Func<long> position, int codec)
         {
-            byte[]? min = null, max = null;
+            string? min = null, max = null;
             foreach (var value in _values)
             {
-                var bytes = Encoding.UTF8.GetBytes(value);
-                if (min is null || bytes.AsSpan().SequenceCompareTo(min) < 0)
-                    min = bytes;
-                if (max is null || bytes.AsSpan().SequenceCompareTo(max) > 0)
-                    max = bytes;
+                if (min is null || Utf8Order(value, min) < 0)
+                    min = value;
+                if (max is null || Utf8Order(value, max) > 0)
+                    max = value;
             }
-            var statistics = Statistics(_nulls, min, max);
+            var statistics = Statistics(_nulls, min is null ? null : Encoding.UTF8.GetBytes(min), max is null ? null : Encoding.UTF8.GetBytes(max));
             var distinct = new Dictionary<string, int>(StringComparer.Ordinal);
             var indexes = new int[_values.Count];
             var useDictionary = true;
@@ -416,7 +432,7 @@ internal abstract class ColumnWriter(string name)
                     index = distinct.Count;
                     distinct.Add(_values[i], index);
                     // A dictionary pays when values repeat: give up once half the values are new.
-                    if (distinct.Count > 1024 && distinct.Count > _values.Count / 2)
+                    if (distinct.Count > 1024 && distinct.Count > (i + 1) / 2)
                     {
                         useDictionary = false;
                         break;
