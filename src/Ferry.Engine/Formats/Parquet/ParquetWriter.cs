@@ -104,24 +104,35 @@ public sealed class ParquetWriter
         _position += bytes.Length;
     }
 
-    internal static byte[] Compress(int codec, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// <paramref name="body"/> compressed with <paramref name="codec"/>, in a buffer reused from page to page (pages are
+    /// large objects; new arrays per page would pile up on the large object heap until a full collection).
+    /// </summary>
+    internal static ReadOnlySpan<byte> Compress(int codec, ReadOnlySpan<byte> body)
     {
         switch (codec)
         {
             case Pq.Snappy:
-                var buffer = new byte[Snappy.MaxCompressedLength(body.Length)];
-                return buffer.AsSpan(0, Snappy.Compress(body, buffer)).ToArray();
+                var needed = Snappy.MaxCompressedLength(body.Length);
+                if (s_compressed is null || s_compressed.Length < needed)
+                    s_compressed = new byte[Math.Max(needed, 1 << 16)];
+                return s_compressed.AsSpan(0, Snappy.Compress(body, s_compressed));
             case Pq.Gzip:
-                using (var memory = new MemoryStream())
-                {
-                    using (var gzip = new GZipStream(memory, CompressionLevel.Fastest, leaveOpen: true))
-                        gzip.Write(body);
-                    return memory.ToArray();
-                }
+                var memory = s_gzip ??= new MemoryStream();
+                memory.SetLength(0);
+                using (var gzip = new GZipStream(memory, CompressionLevel.Fastest, leaveOpen: true))
+                    gzip.Write(body);
+                return memory.GetBuffer().AsSpan(0, (int)memory.Length);
             default:
-                return body.ToArray();
+                return body;
         }
     }
+
+    [ThreadStatic]
+    private static byte[]? s_compressed;
+
+    [ThreadStatic]
+    private static MemoryStream? s_gzip;
 }
 
 internal delegate void ByteSink(ReadOnlySpan<byte> bytes);
@@ -195,7 +206,7 @@ internal abstract class ColumnWriter(string name)
 
     /// <summary>Writes the row group's pages for this column and answers its ColumnChunk.</summary>
     protected static ThriftStruct WriteChunk(ByteSink write, Func<long> position, int codec, int physical, string name, IReadOnlyList<int> definitions,
-        Func<int, int, int, ArrayBufferWriter<byte>, int> encodePage, int pageEncoding, byte[]? dictionary, int dictionaryCount, ThriftStruct? statistics)
+        Func<int, int, int, ArrayBufferWriter<byte>, int> encodePage, int pageEncoding, ArrayBufferWriter<byte>? dictionary, int dictionaryCount, ThriftStruct? statistics)
     {
         var start = position();
         long uncompressed = 0;
@@ -203,7 +214,7 @@ internal abstract class ColumnWriter(string name)
         if (dictionary is not null)
         {
             dictionaryOffset = start;
-            uncompressed += WritePage(write, codec, dictionary, new ThriftStruct().Set(1, Pq.DictionaryPage),
+            uncompressed += WritePage(write, codec, dictionary.WrittenSpan, new ThriftStruct().Set(1, Pq.DictionaryPage),
                 7, new ThriftStruct().Set(1, dictionaryCount).Set(2, Pq.Plain));
         }
         var dataOffset = position();
@@ -212,23 +223,23 @@ internal abstract class ColumnWriter(string name)
         for (var row = 0; row < definitions.Count || row == 0; row += PageRows)
         {
             var rows = Math.Min(PageRows, definitions.Count - row);
-            var body = new ArrayBufferWriter<byte>();
+            var body = s_body ??= new ArrayBufferWriter<byte>(1 << 16);
+            var levelBuffer = s_levels ??= new ArrayBufferWriter<byte>(1 << 12);
+            body.ResetWrittenCount();
+            levelBuffer.ResetWrittenCount();
             var present = 0;
             for (var i = 0; i < rows; i++)
             {
                 levels[i] = definitions[row + i];
                 present += levels[i];
             }
-            var lengthAt = body.WrittenCount;
-            body.GetSpan(4);
+            RleHybrid.Write(levelBuffer, levels.AsSpan(0, rows), 1);
+            BinaryPrimitives.WriteInt32LittleEndian(body.GetSpan(4), levelBuffer.WrittenCount);
             body.Advance(4);
-            RleHybrid.Write(body, levels.AsSpan(0, rows), 1);
-            var levelsLength = body.WrittenCount - lengthAt - 4;
+            body.Write(levelBuffer.WrittenSpan);
             encodePage(valueIndex, present, rows, body);
             valueIndex += present;
-            var bytes = body.WrittenSpan.ToArray();
-            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(lengthAt), levelsLength);
-            uncompressed += WritePage(write, codec, bytes, new ThriftStruct().Set(1, Pq.DataPage),
+            uncompressed += WritePage(write, codec, body.WrittenSpan, new ThriftStruct().Set(1, Pq.DataPage),
                 5, new ThriftStruct().Set(1, rows).Set(2, pageEncoding).Set(3, Pq.Rle).Set(4, Pq.Rle));
             if (rows == 0)
                 break;
@@ -249,7 +260,13 @@ internal abstract class ColumnWriter(string name)
     }
 
     /// <summary>Writes one page (header, then its body compressed); answers its uncompressed size with the header.</summary>
-    private static long WritePage(ByteSink write, int codec, byte[] body, ThriftStruct header, short kindField, ThriftStruct kind)
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? s_body;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? s_levels;
+
+    private static long WritePage(ByteSink write, int codec, ReadOnlySpan<byte> body, ThriftStruct header, short kindField, ThriftStruct kind)
     {
         var compressed = ParquetWriter.Compress(codec, body);
         header.Set(2, body.Length).Set(3, compressed.Length).Set(kindField, kind);
@@ -375,6 +392,9 @@ internal abstract class ColumnWriter(string name)
     /// <summary>Text as UTF-8 BYTE_ARRAY (STRING or JSON): a dictionary when the row group repeats its values enough for it to pay.</summary>
     private sealed class StringWriter(string name, bool json) : ColumnWriter(name)
     {
+        private readonly Dictionary<string, int> _distinct = new(StringComparer.Ordinal);
+        private readonly ArrayBufferWriter<byte> _dictionary = new();
+        private int[] _indexes = [];
         private readonly List<string> _values = [];
         private readonly List<int> _definitions = [];
         private long _nulls;
@@ -422,8 +442,11 @@ internal abstract class ColumnWriter(string name)
                     max = value;
             }
             var statistics = Statistics(_nulls, min is null ? null : Encoding.UTF8.GetBytes(min), max is null ? null : Encoding.UTF8.GetBytes(max));
-            var distinct = new Dictionary<string, int>(StringComparer.Ordinal);
-            var indexes = new int[_values.Count];
+            var distinct = _distinct;
+            distinct.Clear();
+            if (_indexes.Length < _values.Count)
+                _indexes = new int[_values.Count];
+            var indexes = _indexes;
             var useDictionary = true;
             for (var i = 0; i < _values.Count; i++)
             {
@@ -443,7 +466,8 @@ internal abstract class ColumnWriter(string name)
             ThriftStruct chunk;
             if (useDictionary && _values.Count > 0)
             {
-                var dictionary = new ArrayBufferWriter<byte>();
+                var dictionary = _dictionary;
+                dictionary.ResetWrittenCount();
                 foreach (var value in distinct.Keys)
                     Pq.WriteUtf8(dictionary, value);
                 var bitWidth = Math.Max(1, 32 - int.LeadingZeroCount(distinct.Count - 1));
@@ -453,7 +477,7 @@ internal abstract class ColumnWriter(string name)
                     body.Advance(1);
                     RleHybrid.Write(body, indexes.AsSpan(first, count), bitWidth);
                     return count;
-                }, Pq.RleDictionary, dictionary.WrittenSpan.ToArray(), distinct.Count, statistics);
+                }, Pq.RleDictionary, dictionary, distinct.Count, statistics);
             }
             else
             {
