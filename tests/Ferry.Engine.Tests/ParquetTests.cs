@@ -122,21 +122,23 @@ public sealed class ParquetTests : IAsyncLifetime, IDisposable
     }
 
     [Theory]
-    [InlineData("uncompressed")]
-    [InlineData("snappy")]
-    [InlineData("gzip")]
-    public async Task Ferry_reads_what_DuckDb_writes_with_the_same_values(string codec)
+    [InlineData("uncompressed", "V1")]
+    [InlineData("snappy", "V1")]
+    [InlineData("gzip", "V1")]
+    [InlineData("snappy", "V2")]
+    public async Task Ferry_reads_what_DuckDb_writes_with_the_same_values(string codec, string version)
     {
-        var file = Path.Combine(_files.Path, $"duck-{codec}.parquet");
+        // V2: data pages v2, DELTA_BINARY_PACKED integers and dates, BYTE_STREAM_SPLIT floats, DELTA_LENGTH_BYTE_ARRAY bytes.
+        var file = Path.Combine(_files.Path, $"duck-{codec}-{version}.parquet");
         // note repeats (dictionary pages); u is unique (a dictionary does not pay: plain pages); row groups of 1,000 rows.
         await DuckDb.QueryAsync($"COPY (SELECT i::INTEGER AS id, (i % 300)::SMALLINT AS small, i * 1000000007 AS big, (i * 1.0123456789)::DECIMAL(38,10) AS amount, " +
             "(i / 3)::REAL AS r, i / 7 AS d, i % 2 = 0 AS flag, CASE WHEN i % 5 = 0 THEN NULL ELSE 'plain ' || (i % 7) END AS note, DATE '2026-01-01' + i::INTEGER AS day, " +
             "TIMESTAMP '2026-01-01 00:00:00.123456' + to_minutes(i) AS \"at\", TIMESTAMPTZ '2026-01-01 00:00:00+02' + to_seconds(i) AS at_tz, TIME '12:34:56.789' AS t, " +
             "md5(i::VARCHAR)::UUID AS u, unhex(lpad(printf('%x', i), 8, '0')) AS raw, json_object('g', i) AS doc " +
-            $"FROM range(1, 5001) r(i)) TO '{file}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 1000)");
+            $"FROM range(1, 5001) r(i)) TO '{file}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 1000, PARQUET_VERSION {version})");
         var duck = await DuckDbFiguresAsync(file);
 
-        var output = await CopyAsync(ParquetFile($"duck-{codec}.parquet", codec), FileLinked, PgTable("from_duck"), PgLinked, new { type = "Sink", tableOption = "autoCreate" });
+        var output = await CopyAsync(ParquetFile($"duck-{codec}-{version}.parquet", codec), FileLinked, PgTable("from_duck"), PgLinked, new { type = "Sink", tableOption = "autoCreate" });
 
         Assert.Equal(5000, output["rowsCopied"]!.GetValue<long>());
         var loaded = await PostgresFiguresAsync("from_duck", duck.Keys.Where(k => k != "doc"));

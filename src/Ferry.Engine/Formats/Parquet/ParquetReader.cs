@@ -388,6 +388,19 @@ internal abstract class LeafReader(string name)
                     var indexes = DictionaryIndexes(page, count, values.Length);
                     Scatter(levels, typed, start, i => values[indexes[i]]);
                     break;
+                case Pq.ByteStreamSplit:
+                    // Byte k of value i is at k × count + i: the values' bytes gathered back together.
+                    if ((long)count * width > page.Length)
+                        throw new InvalidDataException($"a page holds {page.Length} bytes for {count} values of {width}");
+                    var split = page.ToArray();
+                    var gathered = new byte[width];
+                    Scatter(levels, typed, start, i =>
+                    {
+                        for (var k = 0; k < width; k++)
+                            gathered[k] = split[k * count + i];
+                        return convert(gathered);
+                    });
+                    break;
                 case Pq.DeltaBinaryPacked when integer:
                     var raw = DeltaBinaryPacked.Decode(page, count);
                     var scratch = new byte[8];
@@ -436,6 +449,18 @@ internal abstract class LeafReader(string name)
                     var values = Plain(page, count);
                     Scatter(levels, typed, start, i => values[i]);
                     break;
+                case Pq.DeltaLengthByteArray:
+                    var lengths = DeltaBinaryPacked.Decode(page, count, out var at);
+                    var items = new T[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (lengths[i] < 0 || lengths[i] > page.Length - at)
+                            throw new InvalidDataException($"a value of {lengths[i]} bytes runs past its page");
+                        items[i] = convert(page.Slice(at, (int)lengths[i]));
+                        at += (int)lengths[i];
+                    }
+                    Scatter(levels, typed, start, i => items[i]);
+                    break;
                 case Pq.PlainDictionary or Pq.RleDictionary:
                     var entries = (T[]?)dictionary ?? throw new InvalidDataException("a dictionary-encoded page comes without a dictionary page");
                     var indexes = DictionaryIndexes(page, count, entries.Length);
@@ -451,7 +476,10 @@ internal abstract class LeafReader(string name)
 /// <summary>DELTA_BINARY_PACKED: blocks of miniblocks of bit-packed deltas from a first value.</summary>
 internal static class DeltaBinaryPacked
 {
-    public static long[] Decode(ReadOnlySpan<byte> data, int count)
+    public static long[] Decode(ReadOnlySpan<byte> data, int count) => Decode(data, count, out _);
+
+    /// <summary>Decodes <paramref name="count"/> values; <paramref name="consumed"/> is where the encoded values end.</summary>
+    public static long[] Decode(ReadOnlySpan<byte> data, int count, out int consumed)
     {
         var at = 0;
         var blockSize = (int)Varint(data, ref at);
@@ -462,6 +490,7 @@ internal static class DeltaBinaryPacked
             throw new InvalidDataException("a DELTA_BINARY_PACKED header is not valid");
         var perMiniblock = blockSize / miniblocks;
         var values = new long[count];
+        consumed = at;
         if (count == 0)
             return values;
         values[0] = value;
@@ -491,6 +520,7 @@ internal static class DeltaBinaryPacked
                 at += perMiniblock * width / 8;
             }
         }
+        consumed = at;
         return values;
     }
 

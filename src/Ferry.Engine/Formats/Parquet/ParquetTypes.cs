@@ -9,7 +9,7 @@ internal static class Pq
 {
     public const int Boolean = 0, Int32 = 1, Int64 = 2, Int96 = 3, Float = 4, Double = 5, ByteArray = 6, FixedLenByteArray = 7;
     public const int Required = 0, Optional = 1, Repeated = 2;
-    public const int Plain = 0, PlainDictionary = 2, Rle = 3, BitPacked = 4, DeltaBinaryPacked = 5, RleDictionary = 8;
+    public const int Plain = 0, PlainDictionary = 2, Rle = 3, BitPacked = 4, DeltaBinaryPacked = 5, DeltaLengthByteArray = 6, RleDictionary = 8, ByteStreamSplit = 9;
     public const int Uncompressed = 0, Snappy = 1, Gzip = 2;
     public const int DataPage = 0, DictionaryPage = 2, DataPageV2 = 3;
     public const int ConvertedUtf8 = 0, ConvertedDecimal = 5, ConvertedDate = 6, ConvertedTimeMillis = 7, ConvertedTimeMicros = 8,
