@@ -279,13 +279,39 @@ internal abstract class ColumnWriter(string name)
     protected static ThriftStruct Statistics(long nulls, byte[]? min, byte[]? max) =>
         new ThriftStruct().Set(3, nulls).Set(5, max).Set(6, min);
 
+    /// <summary>The row group being built for one column: its values as they are written, definition levels and null count.</summary>
+    private abstract class Buffered<TStore>(string name) : ColumnWriter(name)
+    {
+        protected List<TStore> Values { get; } = [];
+        protected List<int> Definitions { get; } = [];
+        protected long Nulls { get; private set; }
+
+        protected void AddNull()
+        {
+            Definitions.Add(0);
+            Nulls++;
+        }
+
+        protected void AddValue(TStore value)
+        {
+            Values.Add(value);
+            Definitions.Add(1);
+        }
+
+        /// <summary>Forgets the row group just written; answers its chunk.</summary>
+        protected ThriftStruct Written(ThriftStruct chunk)
+        {
+            Values.Clear();
+            Definitions.Clear();
+            Nulls = 0;
+            return chunk;
+        }
+    }
+
     /// <summary>A column of fixed-size values written PLAIN (numbers, dates, timestamps, UUIDs, ...).</summary>
     private sealed class Of<T>(string name, int physical, Action<T, ArrayBufferWriter<byte>> plain, Action<ThriftStruct> annotate, bool stats = true,
-        Func<T, string?>? check = null) : ColumnWriter(name)
+        Func<T, string?>? check = null) : Buffered<T>(name)
     {
-        private readonly List<T> _values = [];
-        private readonly List<int> _definitions = [];
-        private long _nulls;
         private T _min = default!, _max = default!;
 
         public override string? Check(ColumnBuffer column, int row) => check?.Invoke(((ColumnBuffer<T>)column).Values[row]);
@@ -295,17 +321,15 @@ internal abstract class ColumnWriter(string name)
             var typed = (ColumnBuffer<T>)column;
             if (typed.Nulls[row])
             {
-                _definitions.Add(0);
-                _nulls++;
+                AddNull();
                 return;
             }
             var value = typed.Values[row];
-            if (stats && (_values.Count == 0 || Comparer<T>.Default.Compare(value, _min) < 0) && !IsNaN(value))
+            if (stats && (Values.Count == 0 || Comparer<T>.Default.Compare(value, _min) < 0) && !IsNaN(value))
                 _min = value;
-            if (stats && (_values.Count == 0 || Comparer<T>.Default.Compare(value, _max) > 0) && !IsNaN(value))
+            if (stats && (Values.Count == 0 || Comparer<T>.Default.Compare(value, _max) > 0) && !IsNaN(value))
                 _max = value;
-            _values.Add(value);
-            _definitions.Add(1);
+            AddValue(value);
         }
 
         private static bool IsNaN(T value) => value is double d ? double.IsNaN(d) : value is float f && float.IsNaN(f);
@@ -320,20 +344,17 @@ internal abstract class ColumnWriter(string name)
         public override ThriftStruct Flush(ByteSink write, Func<long> position, int codec)
         {
             ThriftStruct? statistics = null;
-            if (stats && _values.Count > 0 && !IsNaN(_min) && !IsNaN(_max))
-                statistics = Statistics(_nulls, Plain(_min), Plain(_max));
+            if (stats && Values.Count > 0 && !IsNaN(_min) && !IsNaN(_max))
+                statistics = Statistics(Nulls, Plain(_min), Plain(_max));
             else
-                statistics = new ThriftStruct().Set(3, _nulls);
-            var chunk = WriteChunk(write, position, codec, physical, Name, _definitions, (first, count, _, body) =>
+                statistics = new ThriftStruct().Set(3, Nulls);
+            var chunk = WriteChunk(write, position, codec, physical, Name, Definitions, (first, count, _, body) =>
             {
                 for (var i = 0; i < count; i++)
-                    plain(_values[first + i], body);
+                    plain(Values[first + i], body);
                 return count;
             }, Pq.Plain, null, 0, statistics);
-            _values.Clear();
-            _definitions.Clear();
-            _nulls = 0;
-            return chunk;
+            return Written(chunk);
         }
 
         private byte[] Plain(T value)
@@ -344,31 +365,27 @@ internal abstract class ColumnWriter(string name)
         }
     }
 
-    private sealed class BooleanWriter(string name) : ColumnWriter(name)
+    private sealed class BooleanWriter(string name) : Buffered<bool>(name)
     {
-        private readonly List<bool> _values = [];
-        private readonly List<int> _definitions = [];
-        private long _nulls;
 
         public override string? Check(ColumnBuffer column, int row) => null;
 
         public override void Add(ColumnBuffer column, int row)
         {
             var typed = (ColumnBuffer<bool>)column;
-            _definitions.Add(typed.Nulls[row] ? 0 : 1);
             if (typed.Nulls[row])
-                _nulls++;
+                AddNull();
             else
-                _values.Add(typed.Values[row]);
+                AddValue(typed.Values[row]);
         }
 
         public override ThriftStruct SchemaElement() => new ThriftStruct().Set(1, Pq.Boolean).Set(3, Pq.Optional).Set(4, Name);
 
         public override ThriftStruct Flush(ByteSink write, Func<long> position, int codec)
         {
-            var statistics = _values.Count == 0 ? new ThriftStruct().Set(3, _nulls)
-                : Statistics(_nulls, [_values.Contains(false) ? (byte)0 : (byte)1], [_values.Contains(true) ? (byte)1 : (byte)0]);
-            var chunk = WriteChunk(write, position, codec, Pq.Boolean, Name, _definitions, (first, count, _, body) =>
+            var statistics = Values.Count == 0 ? new ThriftStruct().Set(3, Nulls)
+                : Statistics(Nulls, [Values.Contains(false) ? (byte)0 : (byte)1], [Values.Contains(true) ? (byte)1 : (byte)0]);
+            var chunk = WriteChunk(write, position, codec, Pq.Boolean, Name, Definitions, (first, count, _, body) =>
             {
                 // PLAIN booleans: one bit each, least significant first.
                 var bytes = (count + 7) / 8;
@@ -376,39 +393,32 @@ internal abstract class ColumnWriter(string name)
                 span.Clear();
                 for (var i = 0; i < count; i++)
                 {
-                    if (_values[first + i])
+                    if (Values[first + i])
                         span[i >> 3] |= (byte)(1 << (i & 7));
                 }
                 body.Advance(bytes);
                 return count;
             }, Pq.Plain, null, 0, statistics);
-            _values.Clear();
-            _definitions.Clear();
-            _nulls = 0;
-            return chunk;
+            return Written(chunk);
         }
     }
 
     /// <summary>Text as UTF-8 BYTE_ARRAY (STRING or JSON): a dictionary when the row group repeats its values enough for it to pay.</summary>
-    private sealed class StringWriter(string name, bool json) : ColumnWriter(name)
+    private sealed class StringWriter(string name, bool json) : Buffered<string>(name)
     {
         private readonly Dictionary<string, int> _distinct = new(StringComparer.Ordinal);
         private readonly ArrayBufferWriter<byte> _dictionary = new();
         private int[] _indexes = [];
-        private readonly List<string> _values = [];
-        private readonly List<int> _definitions = [];
-        private long _nulls;
 
         public override string? Check(ColumnBuffer column, int row) => null;
 
         public override void Add(ColumnBuffer column, int row)
         {
             var typed = (ColumnBuffer<string>)column;
-            _definitions.Add(typed.Nulls[row] ? 0 : 1);
             if (typed.Nulls[row])
-                _nulls++;
+                AddNull();
             else
-                _values.Add(typed.Values[row]);
+                AddValue(typed.Values[row]);
         }
 
         /// <summary>
@@ -434,26 +444,26 @@ internal abstract class ColumnWriter(string name)
         public override ThriftStruct Flush(ByteSink write, Func<long> position, int codec)
         {
             string? min = null, max = null;
-            foreach (var value in _values)
+            foreach (var value in Values)
             {
                 if (min is null || Utf8Order(value, min) < 0)
                     min = value;
                 if (max is null || Utf8Order(value, max) > 0)
                     max = value;
             }
-            var statistics = Statistics(_nulls, min is null ? null : Encoding.UTF8.GetBytes(min), max is null ? null : Encoding.UTF8.GetBytes(max));
+            var statistics = Statistics(Nulls, min is null ? null : Encoding.UTF8.GetBytes(min), max is null ? null : Encoding.UTF8.GetBytes(max));
             var distinct = _distinct;
             distinct.Clear();
-            if (_indexes.Length < _values.Count)
-                _indexes = new int[_values.Count];
+            if (_indexes.Length < Values.Count)
+                _indexes = new int[Values.Count];
             var indexes = _indexes;
             var useDictionary = true;
-            for (var i = 0; i < _values.Count; i++)
+            for (var i = 0; i < Values.Count; i++)
             {
-                if (!distinct.TryGetValue(_values[i], out var index))
+                if (!distinct.TryGetValue(Values[i], out var index))
                 {
                     index = distinct.Count;
-                    distinct.Add(_values[i], index);
+                    distinct.Add(Values[i], index);
                     // A dictionary pays when values repeat: give up once half the values are new.
                     if (distinct.Count > 1024 && distinct.Count > (i + 1) / 2)
                     {
@@ -464,14 +474,14 @@ internal abstract class ColumnWriter(string name)
                 indexes[i] = index;
             }
             ThriftStruct chunk;
-            if (useDictionary && _values.Count > 0)
+            if (useDictionary && Values.Count > 0)
             {
                 var dictionary = _dictionary;
                 dictionary.ResetWrittenCount();
                 foreach (var value in distinct.Keys)
                     Pq.WriteUtf8(dictionary, value);
                 var bitWidth = Math.Max(1, 32 - int.LeadingZeroCount(distinct.Count - 1));
-                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, _definitions, (first, count, _, body) =>
+                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, Definitions, (first, count, _, body) =>
                 {
                     body.GetSpan(1)[0] = (byte)bitWidth;
                     body.Advance(1);
@@ -481,17 +491,14 @@ internal abstract class ColumnWriter(string name)
             }
             else
             {
-                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, _definitions, (first, count, _, body) =>
+                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, Definitions, (first, count, _, body) =>
                 {
                     for (var i = 0; i < count; i++)
-                        Pq.WriteUtf8(body, _values[first + i]);
+                        Pq.WriteUtf8(body, Values[first + i]);
                     return count;
                 }, Pq.Plain, null, 0, statistics);
             }
-            _values.Clear();
-            _definitions.Clear();
-            _nulls = 0;
-            return chunk;
+            return Written(chunk);
         }
     }
 
@@ -499,12 +506,9 @@ internal abstract class ColumnWriter(string name)
     /// Decimals at their column's precision and scale (from PostgreSQL's numeric(p,s); decimal(38,18) otherwise): INT32
     /// up to 9 digits, INT64 up to 18, a fixed-length big-endian integer beyond.
     /// </summary>
-    private sealed class DecimalWriter : ColumnWriter
+    private sealed class DecimalWriter : Buffered<Int128>
     {
         private readonly int _precision, _scale, _physical, _bytes;
-        private readonly List<Int128> _values = [];
-        private readonly List<int> _definitions = [];
-        private long _nulls;
 
         private DecimalWriter(string name, int precision, int scale) : base(name)
         {
@@ -530,13 +534,9 @@ internal abstract class ColumnWriter(string name)
         {
             var typed = (ColumnBuffer<decimal>)column;
             if (typed.Nulls[row] || !Pq.TryUnscale(typed.Values[row], _scale, _precision, out var unscaled))
-            {
-                _definitions.Add(0);
-                _nulls++;
-                return;
-            }
-            _values.Add(unscaled);
-            _definitions.Add(1);
+                AddNull();
+            else
+                AddValue(unscaled);
         }
 
         public override ThriftStruct SchemaElement()
@@ -561,24 +561,21 @@ internal abstract class ColumnWriter(string name)
 
         public override ThriftStruct Flush(ByteSink write, Func<long> position, int codec)
         {
-            ThriftStruct statistics = new ThriftStruct().Set(3, _nulls);
-            if (_values.Count > 0)
+            ThriftStruct statistics = new ThriftStruct().Set(3, Nulls);
+            if (Values.Count > 0)
             {
                 var (min, max) = (new ArrayBufferWriter<byte>(), new ArrayBufferWriter<byte>());
-                Plain(_values.Min(), min);
-                Plain(_values.Max(), max);
-                statistics = Statistics(_nulls, min.WrittenSpan.ToArray(), max.WrittenSpan.ToArray());
+                Plain(Values.Min(), min);
+                Plain(Values.Max(), max);
+                statistics = Statistics(Nulls, min.WrittenSpan.ToArray(), max.WrittenSpan.ToArray());
             }
-            var chunk = WriteChunk(write, position, codec, _physical, Name, _definitions, (first, count, _, body) =>
+            var chunk = WriteChunk(write, position, codec, _physical, Name, Definitions, (first, count, _, body) =>
             {
                 for (var i = 0; i < count; i++)
-                    Plain(_values[first + i], body);
+                    Plain(Values[first + i], body);
                 return count;
             }, Pq.Plain, null, 0, statistics);
-            _values.Clear();
-            _definitions.Clear();
-            _nulls = 0;
-            return chunk;
+            return Written(chunk);
         }
     }
 }
