@@ -28,10 +28,7 @@ public sealed class BinaryCopyTests : IAsyncLifetime
 
     private PostgresConnector Connector()
     {
-        var linked = JsonNode.Parse(Support.Json(new
-        {
-            type = "PostgreSqlV2", typeProperties = new { server = _admin.Host, port = _admin.Port, database = _database, username = "postgres", sslMode = "disable" },
-        }))!.AsObject();
+        var linked = Stores.Postgres(_admin, _database);
         var context = Support.Context(NodeAccessPolicy.Default with { LocalMachineAccess = true });
         return new PostgresConnector(LinkedServiceSettings.From(linked, context), context);
     }

@@ -39,14 +39,11 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private JsonObject PgLinked => JsonNode.Parse(Support.Json(new
-    {
-        type = "PostgreSqlV2", typeProperties = new { server = _admin.Host, port = _admin.Port, database = _database, username = "postgres", sslMode = "disable" },
-    }))!.AsObject();
+    private JsonObject PgLinked => Stores.Postgres(_admin, _database);
 
-    private JsonObject FileLinked => JsonNode.Parse(Support.Json(new { type = "FileServer", typeProperties = new { host = _files.Path } }))!.AsObject();
+    private JsonObject FileLinked => Stores.FileServer(_files.Path);
 
-    private static JsonObject PgTable(string table) => JsonNode.Parse(Support.Json(new { type = "PostgreSqlV2Table", typeProperties = new { schema = "public", table } }))!.AsObject();
+    private static JsonObject PgTable(string table) => Stores.PgTable(table);
 
     private static JsonObject Csv(string fileName) => JsonNode.Parse(Support.Json(new
     {
@@ -54,16 +51,8 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     }))!.AsObject();
 
     private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null,
-        object? extra = null, Guid? activityRunId = null, CancellationToken ct = default)
-    {
-        var typeProperties = JsonNode.Parse(Support.Json(new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" } }))!.AsObject();
-        foreach (var (key, value) in extra is null ? [] : JsonNode.Parse(Support.Json(extra))!.AsObject().ToList())
-            typeProperties[key] = value?.DeepClone();
-        return CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), activityRunId ?? Guid.NewGuid(), "copy", "Copy",
-                new JsonObject { ["name"] = "copy", ["typeProperties"] = typeProperties },
-                sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "test-ir"),
-            Context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, ct);
-    }
+        object? extra = null, Guid? activityRunId = null, CancellationToken ct = default) =>
+        Stores.CopyAsync(Context, sourceDataset, sourceLinked, sinkDataset, sinkLinked, sink, extra, activityRunId, ct);
 
     [Fact]
     public async Task A_table_of_every_common_type_goes_to_csv_and_back_unchanged()

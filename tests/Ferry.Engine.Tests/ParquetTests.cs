@@ -62,28 +62,19 @@ public sealed class ParquetTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private JsonObject PgLinked => JsonNode.Parse(Support.Json(new
-    {
-        type = "PostgreSqlV2", typeProperties = new { server = _admin.Host, port = _admin.Port, database = _database, username = "postgres", sslMode = "disable" },
-    }))!.AsObject();
+    private JsonObject PgLinked => Stores.Postgres(_admin, _database);
 
-    private JsonObject FileLinked => JsonNode.Parse(Support.Json(new { type = "FileServer", typeProperties = new { host = _files.Path } }))!.AsObject();
+    private JsonObject FileLinked => Stores.FileServer(_files.Path);
 
-    private static JsonObject PgTable(string table) => JsonNode.Parse(Support.Json(new { type = "PostgreSqlV2Table", typeProperties = new { schema = "public", table } }))!.AsObject();
+    private static JsonObject PgTable(string table) => Stores.PgTable(table);
 
     private static JsonObject ParquetFile(string fileName, string codec) => JsonNode.Parse(Support.Json(new
     {
         type = "Parquet", typeProperties = new { location = new { type = "FileServerLocation", fileName }, compressionCodec = codec },
     }))!.AsObject();
 
-    private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null)
-    {
-        var typeProperties = JsonNode.Parse(Support.Json(new { source = new { type = "Source" }, sink = sink ?? new { type = "Sink" }, validateDataConsistency = true }))!.AsObject();
-        return CopyActivity.RunAsync(new JobPayload(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy",
-                new JsonObject { ["name"] = "copy", ["typeProperties"] = typeProperties },
-                sourceDataset, sourceLinked, sinkDataset, sinkLinked, null, "test-ir"),
-            Context, (_, _) => Task.CompletedTask, _ => Task.CompletedTask, default);
-    }
+    private Task<JsonObject> CopyAsync(JsonObject sourceDataset, JsonObject sourceLinked, JsonObject sinkDataset, JsonObject sinkLinked, object? sink = null) =>
+        Stores.CopyAsync(Context, sourceDataset, sourceLinked, sinkDataset, sinkLinked, sink, new { validateDataConsistency = true }, null, default);
 
     private static async Task<Dictionary<string, string>> DuckDbFiguresAsync(string file)
     {
