@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Ferry.Cli.Commands;
 
+Ferry.Contracts.Hosting.InvariantCulture.Apply();
+
 var globals = new GlobalOptions();
 var root = new RootCommand("ferry: the client for a Ferry control plane (ferry-server)");
 globals.AddTo(root);

@@ -6,6 +6,8 @@ using Ferry.Node.Heartbeats;
 using Ferry.Node.Hosting;
 using Ferry.Node.Identity;
 
+Ferry.Contracts.Hosting.InvariantCulture.Apply();
+
 const string usage = """
     Usage: ferry-node [--data-dir DIR]
       --data-dir DIR   the node's identity and state (default: FERRY_NODE_DATA_DIR, else /var/lib/ferry-node or %ProgramData%\Ferry\Node)

@@ -10,6 +10,8 @@ using Ferry.Node.Identity;
 using Ferry.Node.Registration;
 using Ferry.NodeCli.Actions;
 
+Ferry.Contracts.Hosting.InvariantCulture.Apply();
+
 // dmgcmd ACTION args... [--data-dir DIR], as the reference's dmgcmd: actions are case-insensitive, long or short.
 string? dataDirArg = null;
 var rest = new List<string>();

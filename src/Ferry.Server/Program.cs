@@ -10,6 +10,8 @@ using Ferry.Server.Keys;
 using Ferry.Server.Nodes;
 using Ferry.Server.Store;
 
+Ferry.Contracts.Hosting.InvariantCulture.Apply();
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(ServerCommandLine.Usage);
