@@ -279,12 +279,13 @@ internal abstract class PgColumnWriter
     public static PgColumnWriter For(Type type, NpgsqlDbType dbType) => dbType switch
     {
         // Npgsql takes timestamptz as a UTC DateTime and timestamp as an unspecified one.
-        NpgsqlDbType.TimestampTz => new Instant(),
-        NpgsqlDbType.Timestamp => new Local(),
-        _ => (PgColumnWriter)Activator.CreateInstance(typeof(Of<>).MakeGenericType(type), dbType)!,
+        NpgsqlDbType.TimestampTz => new As<DateTimeOffset, DateTime>(dbType, v => v.UtcDateTime),
+        NpgsqlDbType.Timestamp => new As<DateTime, DateTime>(dbType, v => DateTime.SpecifyKind(v, DateTimeKind.Unspecified)),
+        _ => (PgColumnWriter)Activator.CreateInstance(typeof(As<,>).MakeGenericType(type, type), dbType, null)!,
     };
 
-    private sealed class Of<T>(NpgsqlDbType dbType) : PgColumnWriter
+    /// <summary>Values of type <typeparamref name="T"/>, written as <typeparamref name="TWritten"/> (the same unless Npgsql wants another form).</summary>
+    private sealed class As<T, TWritten>(NpgsqlDbType dbType, Func<T, TWritten>? convert) : PgColumnWriter
     {
         public override long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row)
         {
@@ -294,38 +295,12 @@ internal abstract class PgColumnWriter
                 importer.WriteNull();
                 return 0;
             }
-            importer.Write(values.Values[row], dbType);
-            return CopyBytes.Of(values.Values[row]);
-        }
-    }
-
-    private sealed class Instant : PgColumnWriter
-    {
-        public override long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row)
-        {
-            var values = (ColumnBuffer<DateTimeOffset>)column;
-            if (values.Nulls[row])
-            {
-                importer.WriteNull();
-                return 0;
-            }
-            importer.Write(values.Values[row].UtcDateTime, NpgsqlDbType.TimestampTz);
-            return 8;
-        }
-    }
-
-    private sealed class Local : PgColumnWriter
-    {
-        public override long Write(NpgsqlBinaryImporter importer, ColumnBuffer column, int row)
-        {
-            var values = (ColumnBuffer<DateTime>)column;
-            if (values.Nulls[row])
-            {
-                importer.WriteNull();
-                return 0;
-            }
-            importer.Write(DateTime.SpecifyKind(values.Values[row], DateTimeKind.Unspecified), NpgsqlDbType.Timestamp);
-            return 8;
+            var value = values.Values[row];
+            if (convert is null)
+                importer.Write(value, dbType);
+            else
+                importer.Write(convert(value), dbType);
+            return CopyBytes.Of(value);
         }
     }
 }
