@@ -22,13 +22,7 @@ public sealed class CopyActivityTests : IAsyncLifetime, IDisposable
     {
         await Sql.ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {_database}");
         await Sql.ExecAsync(Db,
-            "CREATE TABLE src (id int PRIMARY KEY, small smallint, big bigint, amount numeric(38,10), r real, d double precision, flag boolean, " +
-            "note text, day date, at timestamp, at_tz timestamptz, t time, span interval, u uuid, raw bytea, doc jsonb)",
-            "INSERT INTO src SELECT g, (g % 300)::smallint, g * 1000000007::bigint, (g * 1.0123456789)::numeric(38,10), g / 3.0, g / 7.0, g % 2 = 0, " +
-            "CASE g % 5 WHEN 0 THEN NULL WHEN 1 THEN 'quote \" comma , newline' || chr(10) || 'end' WHEN 2 THEN 'émoji 🚀' WHEN 3 THEN '' ELSE 'plain ' || g END, " +
-            "date '2026-01-01' + g, timestamp '2026-01-01 00:00:00.123456' + g * interval '1 minute', timestamptz '2026-01-01 00:00:00+02' + g * interval '1 second', " +
-            "time '12:34:56.789', g * interval '1 hour', md5(g::text)::uuid, decode(lpad(to_hex(g), 8, '0'), 'hex'), jsonb_build_object('g', g) FROM generate_series(1, 3000) g",
-            "CREATE TABLE dst (LIKE src INCLUDING ALL)");
+            [.. Sql.EveryTypeTable("src", 3000, interval: true), "CREATE TABLE dst (LIKE src INCLUDING ALL)"]);
     }
 
     public async Task DisposeAsync()

@@ -69,18 +69,17 @@ public sealed class TypeConversion
     private readonly ColumnBuffer?[] _converted;
     private readonly RowBatch _output;
     private readonly bool[] _rejected;
+    private readonly TypeConversionSettings _settings;
 
     public TypeConversion(IReadOnlyList<CopyColumn> columns, IReadOnlyList<Type> targets, TypeConversionSettings settings, int capacity = RowBatch.DefaultCapacity)
     {
         _columns = columns;
         _targets = targets.ToArray();
-        Settings = settings;
+        _settings = settings;
         _converted = columns.Select((c, i) => c.Type == _targets[i] ? null : ColumnBuffer.For(_targets[i], capacity)).ToArray();
         _output = new RowBatch(columns.Count, capacity);
         _rejected = new bool[capacity];
     }
-
-    public TypeConversionSettings Settings { get; }
 
     /// <summary>The rows of <paramref name="input"/> in the sink's types, in a batch this conversion reuses; rejected rows are recorded in it.</summary>
     public RowBatch Apply(RowBatch input)
@@ -105,7 +104,7 @@ public sealed class TypeConversion
                 }
                 try
                 {
-                    target.SetBoxed(r, Convert(value, _targets[c], Settings));
+                    target.SetBoxed(r, Convert(value, _targets[c], _settings));
                 }
                 catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentOutOfRangeException)
                 {

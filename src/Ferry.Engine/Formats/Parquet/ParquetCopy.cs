@@ -68,7 +68,6 @@ public sealed class ParquetSink(string file, string? compression, int rowGroupRo
 public sealed class ParquetSource(SourceFile source) : ICopySource
 {
     private Stream? _stream;
-    private string? _spool;
     private ParquetReader? _reader;
     private ColumnBuffer[]? _group;
     private int _groupIndex = -1;
@@ -83,12 +82,21 @@ public sealed class ParquetSource(SourceFile source) : ICopySource
         var stream = await source.OpenAsync(ct);
         if (!stream.CanSeek)
         {
-            // Parquet is read from its footer backwards: a stream from a server is kept in a temporary file first.
-            _spool = Path.Combine(Path.GetTempPath(), $"ferry-{Guid.NewGuid():N}.parquet");
-            await using (stream)
-            await using (var spool = new FileStream(_spool, FileMode.CreateNew, FileAccess.Write))
-                await stream.CopyToAsync(spool, ct);
-            stream = new FileStream(_spool, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
+            // Parquet is read from its footer backwards: a stream from a server is kept in a temporary file first,
+            // deleted when the source is closed (or at once, if the download fails).
+            var spool = Path.Combine(Path.GetTempPath(), $"ferry-{Guid.NewGuid():N}.parquet");
+            try
+            {
+                await using (stream)
+                await using (var file = new FileStream(spool, FileMode.CreateNew, FileAccess.Write))
+                    await stream.CopyToAsync(file, ct);
+                stream = new FileStream(spool, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
+            }
+            catch
+            {
+                File.Delete(spool);
+                throw;
+            }
         }
         _stream = stream;
         BytesRead = stream.Length;

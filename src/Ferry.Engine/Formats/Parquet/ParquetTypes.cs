@@ -18,12 +18,6 @@ internal static class Pq
     public static readonly DateTime UnixEpoch = DateTime.UnixEpoch;
     public static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 
-    public static string TypeName(int physical) => physical switch
-    {
-        Boolean => "BOOLEAN", Int32 => "INT32", Int64 => "INT64", Int96 => "INT96", Float => "FLOAT", Double => "DOUBLE",
-        ByteArray => "BYTE_ARRAY", FixedLenByteArray => "FIXED_LEN_BYTE_ARRAY", _ => $"type {physical}",
-    };
-
     /// <summary>Bytes a decimal of <paramref name="precision"/> digits needs as a big-endian two's complement integer.</summary>
     public static int DecimalBytes(int precision) => (int)Math.Ceiling((precision * Math.Log2(10) + 1) / 8);
 

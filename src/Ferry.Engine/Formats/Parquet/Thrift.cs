@@ -27,7 +27,6 @@ public sealed class ThriftStruct
     public bool? OptionalBool(short id) => Fields.TryGetValue(id, out var v) ? (bool)v : null;
     public string String(short id) => Encoding.UTF8.GetString((byte[])Required(id));
     public string? OptionalString(short id) => Fields.TryGetValue(id, out var v) && v is byte[] b ? Encoding.UTF8.GetString(b) : null;
-    public byte[]? OptionalBinary(short id) => Fields.TryGetValue(id, out var v) ? v as byte[] : null;
     public ThriftStruct Struct(short id) => (ThriftStruct)Required(id);
     public ThriftStruct? OptionalStruct(short id) => Fields.TryGetValue(id, out var v) ? v as ThriftStruct : null;
     public ThriftList List(short id) => Fields.TryGetValue(id, out var v) && v is ThriftList list ? list : new ThriftList(ThriftType.Struct);
@@ -58,13 +57,6 @@ public enum ThriftType : byte
 public static class ThriftCompact
 {
     private const int MaxDepth = 64;
-
-    public static void Write(Stream output, ThriftStruct value)
-    {
-        var buffer = new List<byte>(256);
-        WriteStruct(buffer, value);
-        output.Write(buffer.ToArray());
-    }
 
     public static byte[] Serialize(ThriftStruct value)
     {
