@@ -132,6 +132,82 @@ public sealed class ParquetTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Nanosecond_timestamps_and_times_keep_their_digits_from_duckdb_through_ferry_and_back()
+    {
+        var file = Path.Combine(_files.Path, "duck-ns.parquet");
+        await DuckDb.QueryAsync("COPY (SELECT i AS id, make_timestamp_ns(1767323045123456700 + i * 1000000100) AS ns, " +
+            "CASE WHEN i % 3 = 0 THEN NULL ELSE TIME_NS '12:34:56.1234567' END AS t FROM range(1, 2001) r(i)) " +
+            $"TO '{file}' (FORMAT parquet)");
+
+        await CopyAsync(ParquetFile("duck-ns.parquet", "none"), FileLinked, ParquetFile("ferry-ns.parquet", "snappy"), FileLinked);
+
+        var ferryFile = Path.Combine(_files.Path, "ferry-ns.parquet");
+        var types = await DuckDb.QueryAsync($"DESCRIBE SELECT ns, t FROM read_parquet('{ferryFile}')");
+        Assert.Equal(["TIMESTAMP_NS", "TIME_NS"], types.Select(t => t!["column_type"]!.GetValue<string>()));
+        const string Figure = "SELECT CAST(sum(epoch_ns(ns)) AS VARCHAR) AS ns, md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY id)) AS t, count(t) AS n FROM read_parquet('{0}')";
+        var expected = (await DuckDb.QueryAsync(string.Format(CultureInfo.InvariantCulture, Figure, file)))[0]!.ToJsonString();
+        Assert.Equal(expected, (await DuckDb.QueryAsync(string.Format(CultureInfo.InvariantCulture, Figure, ferryFile)))[0]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_time_a_nanosecond_column_cannot_hold_is_refused_naming_it_and_utc_nanoseconds_read_back_in_duckdb()
+    {
+        var file = Path.Combine(_files.Path, "writer-ns.parquet");
+        var columns = new List<CopyColumn> { new("at", typeof(DateTimeOffset)) { Nanoseconds = true }, new("local", typeof(DateTime)) { Nanoseconds = true } };
+        var batch = new RowBatch(columns.Select(c => c.Type).ToList());
+        var at = new DateTimeOffset(2026, 11, 22, 10, 11, 12, TimeSpan.FromHours(2)).AddTicks(1234567);
+        ((ColumnBuffer<DateTimeOffset>)batch.Columns[0]).Set(0, at);
+        ((ColumnBuffer<DateTime>)batch.Columns[1]).Set(0, new DateTime(2026, 11, 22, 10, 11, 12).AddTicks(7654321));
+        ((ColumnBuffer<DateTimeOffset>)batch.Columns[0]).Set(1, new DateTimeOffset(2300, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        ((ColumnBuffer<DateTime>)batch.Columns[1]).SetNull(1);
+        batch.Count = 2;
+        await using (var stream = File.Create(file))
+        {
+            var writer = new Formats.Parquet.ParquetWriter(stream, columns, "snappy");
+            Assert.Contains("1677-09-21 to 2262-04-11", writer.Check(batch, 1));
+            Assert.StartsWith("column 'at'", writer.Check(batch, 1));
+            Assert.Null(writer.Check(batch, 0));
+            writer.Add(batch, 0);
+            writer.Finish();
+        }
+
+        var schema = await DuckDb.QueryAsync($"SELECT logical_type FROM parquet_schema('{file}') WHERE name IN ('at', 'local') ORDER BY name");
+        Assert.Equal(["TimestampType(isAdjustedToUTC=1, unit=TimeUnit(MILLIS=<null>, MICROS=<null>, NANOS=NanoSeconds()))",
+            "TimestampType(isAdjustedToUTC=0, unit=TimeUnit(MILLIS=<null>, MICROS=<null>, NANOS=NanoSeconds()))"], schema.Select(r => r!["logical_type"]!.GetValue<string>()));
+        var row = (await DuckDb.QueryAsync($"SELECT CAST(epoch_ns(\"at\") AS VARCHAR) AS at, CAST(epoch_ns(\"local\") AS VARCHAR) AS local FROM read_parquet('{file}')"))[0]!;
+        // DuckDB reads a UTC-adjusted timestamp as its TIMESTAMPTZ, which keeps microseconds; the local one keeps every digit.
+        Assert.Equal(((at.UtcTicks - DateTime.UnixEpoch.Ticks) / 10 * 1000).ToString(CultureInfo.InvariantCulture), row["at"]!.GetValue<string>());
+        Assert.Equal("1795342272765432100", row["local"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Long_text_ends_row_groups_early_so_memory_stays_bounded_and_every_value_arrives()
+    {
+        // 200 values of 512 KB: 100 MB of text, more than a row group holds (64 MB), in far fewer rows than its row limit.
+        var file = Path.Combine(_files.Path, "long.parquet");
+        var columns = new List<CopyColumn> { new("id", typeof(int)), new("text", typeof(string)) };
+        var batch = new RowBatch(columns.Select(c => c.Type).ToList());
+        for (var i = 0; i < 200; i++)
+        {
+            ((ColumnBuffer<int>)batch.Columns[0]).Set(i, i);
+            ((ColumnBuffer<string>)batch.Columns[1]).Set(i, new string((char)('a' + i % 26), 512 * 1024) + i.ToString(CultureInfo.InvariantCulture));
+        }
+        batch.Count = 200;
+        await using (var stream = File.Create(file))
+        {
+            var writer = new Formats.Parquet.ParquetWriter(stream, columns, "snappy");
+            writer.AddAll(batch);
+            writer.Finish();
+        }
+
+        var groups = await DuckDb.QueryAsync($"SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('{file}')");
+        Assert.True(long.Parse(Text(groups[0]!["n"]), CultureInfo.InvariantCulture) >= 2);
+        var row = (await DuckDb.QueryAsync($"SELECT count(*) AS n, sum(length(text)) AS chars, count(DISTINCT text) AS distinct_texts FROM read_parquet('{file}')"))[0]!;
+        Assert.Equal(("200", (200L * 512 * 1024 + 10 + 90 * 2 + 100 * 3).ToString(CultureInfo.InvariantCulture), "200"),
+            (Text(row["n"]), Text(row["chars"]), Text(row["distinct_texts"])));
+    }
+
+    [Fact]
     public async Task Every_type_goes_to_parquet_and_back_into_postgres_unchanged()
     {
         await Sql.ExecAsync(Db, "CREATE TABLE dst (LIKE src)");

@@ -4,7 +4,14 @@ namespace Ferry.Engine.Copy;
 /// A column as the copy moves it: its name, the CLR type its values have (ADF's interim types), and, from PostgreSQL,
 /// the source's own type name, so a PostgreSQL sink that creates its table keeps it (jsonb stays jsonb).
 /// </summary>
-public sealed record CopyColumn(string Name, Type Type, string? PostgresType = null);
+public sealed record CopyColumn(string Name, Type Type, string? PostgresType = null)
+{
+    /// <summary>
+    /// Times in this column come to the nanosecond (a Parquet source's NANOS unit; .NET keeps them to 100 ns): a
+    /// Parquet sink writes them in nanoseconds rather than cutting them to microseconds.
+    /// </summary>
+    public bool Nanoseconds { get; init; }
+}
 
 /// <summary>Where rows come from, a batch at a time, each value in its column's own type.</summary>
 public interface ICopySource : IAsyncDisposable

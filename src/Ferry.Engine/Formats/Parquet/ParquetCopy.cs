@@ -35,12 +35,25 @@ public sealed class ParquetSink(string file, string? compression, int rowGroupRo
 
     public ValueTask WriteAsync(RowBatch batch, CancellationToken ct)
     {
+        var writer = _writer!;
+        if (writer.Checks)
+        {
+            for (var r = 0; r < batch.Count; r++)
+            {
+                if (writer.Check(batch, r) is { } reason)
+                    batch.Reject(r, $"Row {batch.RowNumber(r)}, {reason}.");
+            }
+        }
+        if (batch.Rejections.Count == 0)
+        {
+            writer.AddAll(batch);
+            return ValueTask.CompletedTask;
+        }
+        var rejected = batch.Rejections.Select(r => r.Index).ToHashSet();
         for (var r = 0; r < batch.Count; r++)
         {
-            if (_writer!.Check(batch, r) is { } reason)
-                batch.Reject(r, $"Row {batch.RowNumber(r)}, {reason}.");
-            else
-                _writer.Add(batch, r);
+            if (!rejected.Contains(r))
+                writer.Add(batch, r);
         }
         return ValueTask.CompletedTask;
     }

@@ -39,7 +39,7 @@ public sealed class ParquetReader
         _metadata = ThriftCompact.Read(footer, out _);
         RowCount = _metadata.I64(3);
         _leaves = Leaves(_metadata.List(2).Items.Cast<ThriftStruct>().ToList());
-        Columns = _leaves.Select(l => new CopyColumn(l.Name, l.Type)).ToList();
+        Columns = _leaves.Select(l => new CopyColumn(l.Name, l.Type) { Nanoseconds = l.Nanoseconds }).ToList();
         RowGroups = _metadata.List(4).Items.Cast<ThriftStruct>().ToList();
     }
 
@@ -202,6 +202,9 @@ internal abstract class LeafReader(string name)
     public string Name { get; } = name;
     public abstract Type Type { get; }
 
+    /// <summary>Whether the column's times are stored in nanoseconds.</summary>
+    public bool Nanoseconds { get; private init; }
+
     public abstract Array DecodeDictionary(byte[] page, int count);
     public abstract void Decode(ReadOnlySpan<byte> page, int encoding, Array? dictionary, ReadOnlySpan<int> levels, ColumnBuffer buffer, int start);
 
@@ -245,13 +248,13 @@ internal abstract class LeafReader(string name)
                     var unit = timestamp is not null ? Unit(timestamp.OptionalStruct(2)) : converted == Pq.ConvertedTimestampMillis ? 1000 : 1;
                     DateTime At(ReadOnlySpan<byte> d) => Pq.UnixEpoch.AddTicks(Ticks(BinaryPrimitives.ReadInt64LittleEndian(d), unit));
                     return timestamp?.OptionalBool(1) == true
-                        ? new Fixed<DateTimeOffset>(name, 8, d => new DateTimeOffset(DateTime.SpecifyKind(At(d), DateTimeKind.Utc)), true)
-                        : new Fixed<DateTime>(name, 8, d => DateTime.SpecifyKind(At(d), DateTimeKind.Unspecified), true);
+                        ? new Fixed<DateTimeOffset>(name, 8, d => new DateTimeOffset(DateTime.SpecifyKind(At(d), DateTimeKind.Utc)), true) { Nanoseconds = unit == -1 }
+                        : new Fixed<DateTime>(name, 8, d => DateTime.SpecifyKind(At(d), DateTimeKind.Unspecified), true) { Nanoseconds = unit == -1 };
                 }
                 if (converted == Pq.ConvertedTimeMicros || time is not null)
                 {
                     var unit = time is not null ? Unit(time.OptionalStruct(2)) : 1;
-                    return new Fixed<TimeOnly>(name, 8, d => new TimeOnly(Ticks(BinaryPrimitives.ReadInt64LittleEndian(d), unit)), true);
+                    return new Fixed<TimeOnly>(name, 8, d => new TimeOnly(Ticks(BinaryPrimitives.ReadInt64LittleEndian(d), unit)), true) { Nanoseconds = unit == -1 };
                 }
                 if (converted is 14 || integer is not null && integer.OptionalBool(2) == false)
                     return new Fixed<decimal>(name, 8, d => BinaryPrimitives.ReadUInt64LittleEndian(d), true);

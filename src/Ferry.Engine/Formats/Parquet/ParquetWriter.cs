@@ -7,8 +7,8 @@ using Ferry.Engine.Copy;
 namespace Ferry.Engine.Formats.Parquet;
 
 /// <summary>
-/// Writes a Parquet file from typed column batches: row groups of at most <c>rowGroupRows</c> rows (the memory knob:
-/// one row group's values are held until it is written), one column chunk per column, data pages (v1) of PLAIN values
+/// Writes a Parquet file from typed column batches: row groups of at most <c>rowGroupRows</c> rows or about 64 MB (the
+/// memory knob: one row group's values are held until it is written), one column chunk per column, data pages (v1) of PLAIN values
 /// or, for text where it pays, a dictionary page and RLE_DICTIONARY indices; definition levels for every column (all are
 /// optional); min, max and null count per chunk; pages compressed with snappy or gzip.
 /// </summary>
@@ -36,10 +36,22 @@ public sealed class ParquetWriter
         };
         _rowGroupRows = rowGroupRows;
         _columns = columns.Select(ColumnWriter.For).ToArray();
+        Checks = _columns.Any(c => c.Checks);
         Write(Magic);
     }
 
     public long RowsWritten => _rows;
+
+    /// <summary>A row group is written early once it holds this much (long text or binary values), so memory stays bounded.</summary>
+    private const long RowGroupBytes = 64L << 20;
+
+    private long BufferedBytes()
+    {
+        long total = 0;
+        foreach (var column in _columns)
+            total += column.BufferedBytes;
+        return total;
+    }
 
     /// <summary>Why row <paramref name="row"/> of the batch cannot be written (a decimal beyond its column's precision, ...), or null.</summary>
     public string? Check(RowBatch batch, int row)
@@ -52,13 +64,33 @@ public sealed class ParquetWriter
         return null;
     }
 
+    /// <summary>Whether any column has values it may refuse (see <see cref="Check"/>); when none has, no row needs checking.</summary>
+    public bool Checks { get; }
+
     public void Add(RowBatch batch, int row)
     {
         for (var i = 0; i < _columns.Length; i++)
             _columns[i].Add(batch.Columns[i], row);
         _rows++;
-        if (++_groupRows >= _rowGroupRows)
+        if (++_groupRows >= _rowGroupRows || (_groupRows % 64 == 0 && BufferedBytes() > RowGroupBytes))
             FlushRowGroup();
+    }
+
+    /// <summary>Adds every row of the batch, a column at a time (up to each row group's end).</summary>
+    public void AddAll(RowBatch batch)
+    {
+        for (var start = 0; start < batch.Count;)
+        {
+            // Pieces of 64 rows at most, so a row group of long values ends near its byte bound.
+            var count = Math.Min(Math.Min(batch.Count - start, _rowGroupRows - _groupRows), 64);
+            for (var i = 0; i < _columns.Length; i++)
+                _columns[i].AddRange(batch.Columns[i], start, count);
+            start += count;
+            _rows += count;
+            _groupRows += count;
+            if (_groupRows >= _rowGroupRows || BufferedBytes() > RowGroupBytes)
+                FlushRowGroup();
+        }
     }
 
     /// <summary>Writes what is left and the footer; the file is complete after this.</summary>
@@ -144,9 +176,19 @@ internal abstract class ColumnWriter(string name)
     public string Name { get; } = name;
 
     public abstract string? Check(ColumnBuffer column, int row);
+    public virtual bool Checks => false;
     public abstract void Add(ColumnBuffer column, int row);
+
+    public virtual void AddRange(ColumnBuffer column, int start, int count)
+    {
+        for (var row = start; row < start + count; row++)
+            Add(column, row);
+    }
     public abstract ThriftStruct SchemaElement();
     public abstract ThriftStruct Flush(ByteSink write, Func<long> position, int codec);
+
+    /// <summary>About how many bytes the row group being built holds for this column.</summary>
+    public abstract long BufferedBytes { get; }
 
     public static ColumnWriter For(CopyColumn column) => column.Type switch
     {
@@ -169,6 +211,12 @@ internal abstract class ColumnWriter(string name)
             e => e.Set(2, 16).Set(10, new ThriftStruct().Set(14, new ThriftStruct())), stats: false),
         var t when t == typeof(DateOnly) => new Of<DateOnly>(column.Name, Pq.Int32, (v, o) => Int32(o, v.DayNumber - Pq.UnixEpochDay),
             Annotation(Pq.ConvertedDate, new ThriftStruct().Set(6, new ThriftStruct()))),
+        var t when t == typeof(DateTime) && column.Nanoseconds => new Of<DateTime>(column.Name, Pq.Int64, (v, o) => Int64(o, (v.Ticks - Pq.UnixEpoch.Ticks) * 100),
+            e => e.Set(10, new ThriftStruct().Set(8, new ThriftStruct().Set(1, false).Set(2, Nanos()))), check: v => NanosecondRange(v.Ticks)),
+        var t when t == typeof(DateTimeOffset) && column.Nanoseconds => new Of<DateTimeOffset>(column.Name, Pq.Int64, (v, o) => Int64(o, (v.UtcTicks - Pq.UnixEpoch.Ticks) * 100),
+            e => e.Set(10, new ThriftStruct().Set(8, new ThriftStruct().Set(1, true).Set(2, Nanos()))), check: v => NanosecondRange(v.UtcTicks)),
+        var t when t == typeof(TimeOnly) && column.Nanoseconds => new Of<TimeOnly>(column.Name, Pq.Int64, (v, o) => Int64(o, v.Ticks * 100),
+            e => e.Set(10, new ThriftStruct().Set(7, new ThriftStruct().Set(1, false).Set(2, Nanos())))),
         var t when t == typeof(DateTime) => new Of<DateTime>(column.Name, Pq.Int64, (v, o) => Int64(o, (v.Ticks - Pq.UnixEpoch.Ticks) / 10),
             Annotation(Pq.ConvertedTimestampMicros, new ThriftStruct().Set(8, new ThriftStruct().Set(1, false).Set(2, Micros())))),
         var t when t == typeof(DateTimeOffset) => new Of<DateTimeOffset>(column.Name, Pq.Int64, (v, o) => Int64(o, (v.UtcTicks - Pq.UnixEpoch.Ticks) / 10),
@@ -190,6 +238,13 @@ internal abstract class ColumnWriter(string name)
 
     private static ThriftStruct Integer(int bits, bool signed) => new ThriftStruct().Set(10, new ThriftStruct().Set(1, (sbyte)bits).Set(2, signed));
     private static ThriftStruct Micros() => new ThriftStruct().Set(2, new ThriftStruct());
+    private static ThriftStruct Nanos() => new ThriftStruct().Set(3, new ThriftStruct());
+
+    // Nanoseconds since 1970 in an int64 reach from 1677-09-21 to 2262-04-11.
+    private static readonly long MinNanosecondTicks = Pq.UnixEpoch.Ticks + long.MinValue / 100, MaxNanosecondTicks = Pq.UnixEpoch.Ticks + long.MaxValue / 100;
+
+    private static string? NanosecondRange(long ticks) => ticks < MinNanosecondTicks || ticks > MaxNanosecondTicks
+        ? "a nanosecond timestamp holds times from 1677-09-21 to 2262-04-11 only" : null;
     private static Action<ThriftStruct> Annotation(int converted, ThriftStruct logical) => e => e.Set(6, converted).Set(10, logical);
 
     internal static void Int32(ArrayBufferWriter<byte> output, int value)
@@ -285,6 +340,9 @@ internal abstract class ColumnWriter(string name)
         protected List<TStore> Values { get; } = [];
         protected List<int> Definitions { get; } = [];
         protected long Nulls { get; private set; }
+        private long _bytes;
+
+        public override long BufferedBytes => _bytes + Definitions.Count * 4L;
 
         protected void AddNull()
         {
@@ -294,6 +352,7 @@ internal abstract class ColumnWriter(string name)
 
         protected void AddValue(TStore value)
         {
+            _bytes += value is byte[] bytes ? bytes.Length : 16;
             Values.Add(value);
             Definitions.Add(1);
         }
@@ -304,6 +363,7 @@ internal abstract class ColumnWriter(string name)
             Values.Clear();
             Definitions.Clear();
             Nulls = 0;
+            _bytes = 0;
             return chunk;
         }
     }
@@ -316,9 +376,19 @@ internal abstract class ColumnWriter(string name)
 
         public override string? Check(ColumnBuffer column, int row) => check?.Invoke(((ColumnBuffer<T>)column).Values[row]);
 
-        public override void Add(ColumnBuffer column, int row)
+        public override bool Checks => check is not null;
+
+        public override void Add(ColumnBuffer column, int row) => Add((ColumnBuffer<T>)column, row);
+
+        public override void AddRange(ColumnBuffer column, int start, int count)
         {
             var typed = (ColumnBuffer<T>)column;
+            for (var row = start; row < start + count; row++)
+                Add(typed, row);
+        }
+
+        private void Add(ColumnBuffer<T> typed, int row)
+        {
             if (typed.Nulls[row])
             {
                 AddNull();
@@ -403,103 +473,167 @@ internal abstract class ColumnWriter(string name)
         }
     }
 
-    /// <summary>Text as UTF-8 BYTE_ARRAY (STRING or JSON): a dictionary when the row group repeats its values enough for it to pay.</summary>
-    private sealed class StringWriter(string name, bool json) : Buffered<string>(name)
+    /// <summary>
+    /// Text as UTF-8 BYTE_ARRAY (STRING or JSON), encoded as it arrives into one buffer laid out as PLAIN pages are (a
+    /// length, then the bytes), so the row group holds bytes rather than strings (a row group of strings kept alive is
+    /// what makes the garbage collector's work grow). A dictionary is built alongside while values repeat enough for it
+    /// to pay (given up once more than half the values are new, or it outgrows a page); its entries point into the buffer.
+    /// </summary>
+    private sealed class StringWriter(string name, bool json) : ColumnWriter(name)
     {
-        private readonly Dictionary<string, int> _distinct = new(StringComparer.Ordinal);
-        private readonly ArrayBufferWriter<byte> _dictionary = new();
-        private int[] _indexes = [];
+        private const int DictionaryLimit = 1 << 20;
+        private byte[] _bytes = new byte[1 << 16];
+        private int _length;
+        private int[] _starts = new int[1024];
+        private int _count;
+        private readonly List<int> _definitions = [];
+        private long _nulls;
+        private int _min = -1, _max = -1;
+
+        // The dictionary: an open-addressing table of value numbers (+1) keyed by their bytes, and its distinct values.
+        private int[] _table = new int[4096];
+        private int[] _indexes = new int[1024];
+        private readonly List<int> _distinct = [];
+        private readonly List<int> _hashes = [];
+        private int _dictionaryBytes;
+        private bool _dictionary = true;
+
+        public override long BufferedBytes => _length + _count * 8L;
 
         public override string? Check(ColumnBuffer column, int row) => null;
 
-        public override void Add(ColumnBuffer column, int row)
+        public override void Add(ColumnBuffer column, int row) => Add((ColumnBuffer<string>)column, row);
+
+        public override void AddRange(ColumnBuffer column, int start, int count)
         {
             var typed = (ColumnBuffer<string>)column;
-            if (typed.Nulls[row])
-                AddNull();
-            else
-                AddValue(typed.Values[row]);
+            for (var row = start; row < start + count; row++)
+                Add(typed, row);
         }
 
-        /// <summary>
-        /// Strings in the order of their UTF-8 bytes (Parquet's order for STRING statistics) without encoding them: UTF-16
-        /// order except that surrogate pairs (code points above U+FFFF) sort after U+E000..U+FFFF.
-        /// </summary>
-        private static int Utf8Order(string a, string b)
+        private void Add(ColumnBuffer<string> typed, int row)
         {
-            var length = Math.Min(a.Length, b.Length);
-            for (var i = 0; i < length; i++)
+            if (typed.Nulls[row])
             {
-                if (a[i] != b[i])
-                    return Weight(a[i]) - Weight(b[i]);
+                _definitions.Add(0);
+                _nulls++;
+                return;
             }
-            return a.Length - b.Length;
+            var value = typed.Values[row];
+            var size = Encoding.UTF8.GetMaxByteCount(value.Length) + 4;
+            if (_bytes.Length - _length < size)
+                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + size));
+            var length = Encoding.UTF8.GetBytes(value, _bytes.AsSpan(_length + 4));
+            BinaryPrimitives.WriteInt32LittleEndian(_bytes.AsSpan(_length), length);
+            if (_count == _starts.Length)
+                Array.Resize(ref _starts, _count * 2);
+            var index = _count++;
+            _starts[index] = _length;
+            _length += 4 + length;
+            _definitions.Add(1);
+            // Statistics in the order of the UTF-8 bytes, which is Parquet's order for STRING.
+            var bytes = Value(index);
+            if (_min < 0 || bytes.SequenceCompareTo(Value(_min)) < 0)
+                _min = index;
+            if (_max < 0 || bytes.SequenceCompareTo(Value(_max)) > 0)
+                _max = index;
+            if (_dictionary)
+                AddToDictionary(index, bytes, value.GetHashCode());
         }
 
-        private static int Weight(char c) => c >= 0xD800 && c <= 0xDFFF ? c + 0x2000 : c >= 0xE000 ? c - 0x800 : c;
+        private Span<byte> Value(int index) => _bytes.AsSpan(_starts[index] + 4, BinaryPrimitives.ReadInt32LittleEndian(_bytes.AsSpan(_starts[index])));
+
+        private void AddToDictionary(int index, ReadOnlySpan<byte> bytes, int hash)
+        {
+            if (_indexes.Length <= index)
+                Array.Resize(ref _indexes, _starts.Length);
+            var mask = _table.Length - 1;
+            var slot = hash & mask;
+            while (_table[slot] != 0)
+            {
+                var entry = _table[slot] - 1;
+                if (Value(_distinct[entry]).SequenceEqual(bytes))
+                {
+                    _indexes[index] = entry;
+                    return;
+                }
+                slot = (slot + 1) & mask;
+            }
+            _distinct.Add(index);
+            _hashes.Add(hash);
+            _dictionaryBytes += 4 + bytes.Length;
+            if ((_distinct.Count > 1024 && _distinct.Count > (index + 1) / 2) || _dictionaryBytes > DictionaryLimit)
+            {
+                _dictionary = false;
+                return;
+            }
+            _table[slot] = _distinct.Count;
+            _indexes[index] = _distinct.Count - 1;
+            if (_distinct.Count * 2 > _table.Length)
+                Rehash();
+        }
+
+        private void Rehash()
+        {
+            _table = new int[_table.Length * 2];
+            var mask = _table.Length - 1;
+            for (var entry = 0; entry < _distinct.Count; entry++)
+            {
+                var slot = _hashes[entry] & mask;
+                while (_table[slot] != 0)
+                    slot = (slot + 1) & mask;
+                _table[slot] = entry + 1;
+            }
+        }
 
         public override ThriftStruct SchemaElement() => new ThriftStruct().Set(1, Pq.ByteArray).Set(3, Pq.Optional).Set(4, Name)
             .Set(6, json ? Pq.ConvertedJson : Pq.ConvertedUtf8).Set(10, new ThriftStruct().Set(json ? (short)12 : (short)1, new ThriftStruct()));
 
         public override ThriftStruct Flush(ByteSink write, Func<long> position, int codec)
         {
-            string? min = null, max = null;
-            foreach (var value in Values)
-            {
-                if (min is null || Utf8Order(value, min) < 0)
-                    min = value;
-                if (max is null || Utf8Order(value, max) > 0)
-                    max = value;
-            }
-            var statistics = Statistics(Nulls, min is null ? null : Encoding.UTF8.GetBytes(min), max is null ? null : Encoding.UTF8.GetBytes(max));
-            var distinct = _distinct;
-            distinct.Clear();
-            if (_indexes.Length < Values.Count)
-                _indexes = new int[Values.Count];
-            var indexes = _indexes;
-            var useDictionary = true;
-            for (var i = 0; i < Values.Count; i++)
-            {
-                if (!distinct.TryGetValue(Values[i], out var index))
-                {
-                    index = distinct.Count;
-                    distinct.Add(Values[i], index);
-                    // A dictionary pays when values repeat: give up once half the values are new.
-                    if (distinct.Count > 1024 && distinct.Count > (i + 1) / 2)
-                    {
-                        useDictionary = false;
-                        break;
-                    }
-                }
-                indexes[i] = index;
-            }
+            var statistics = Statistics(_nulls, _min < 0 ? null : Value(_min).ToArray(), _max < 0 ? null : Value(_max).ToArray());
             ThriftStruct chunk;
-            if (useDictionary && Values.Count > 0)
+            if (_dictionary && _count > 0)
             {
-                var dictionary = _dictionary;
+                var dictionary = s_dictionary ??= new ArrayBufferWriter<byte>(1 << 16);
                 dictionary.ResetWrittenCount();
-                foreach (var value in distinct.Keys)
-                    Pq.WriteUtf8(dictionary, value);
-                var bitWidth = Math.Max(1, 32 - int.LeadingZeroCount(distinct.Count - 1));
-                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, Definitions, (first, count, _, body) =>
+                foreach (var index in _distinct)
+                    dictionary.Write(_bytes.AsSpan(_starts[index], 4 + Value(index).Length));
+                var bitWidth = Math.Max(1, 32 - int.LeadingZeroCount(_distinct.Count - 1));
+                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, _definitions, (first, count, _, body) =>
                 {
                     body.GetSpan(1)[0] = (byte)bitWidth;
                     body.Advance(1);
-                    RleHybrid.Write(body, indexes.AsSpan(first, count), bitWidth);
+                    RleHybrid.Write(body, _indexes.AsSpan(first, count), bitWidth);
                     return count;
-                }, Pq.RleDictionary, dictionary, distinct.Count, statistics);
+                }, Pq.RleDictionary, dictionary, _distinct.Count, statistics);
             }
             else
             {
-                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, Definitions, (first, count, _, body) =>
+                chunk = WriteChunk(write, position, codec, Pq.ByteArray, Name, _definitions, (first, count, _, body) =>
                 {
-                    for (var i = 0; i < count; i++)
-                        Pq.WriteUtf8(body, Values[first + i]);
+                    if (count > 0)
+                    {
+                        var end = first + count < _count ? _starts[first + count] : _length;
+                        body.Write(_bytes.AsSpan(_starts[first], end - _starts[first]));
+                    }
                     return count;
                 }, Pq.Plain, null, 0, statistics);
             }
-            return Written(chunk);
+            _length = _count = 0;
+            _definitions.Clear();
+            _nulls = 0;
+            _min = _max = -1;
+            Array.Clear(_table);
+            _distinct.Clear();
+            _hashes.Clear();
+            _dictionaryBytes = 0;
+            _dictionary = true;
+            return chunk;
         }
+
+        [ThreadStatic]
+        private static ArrayBufferWriter<byte>? s_dictionary;
     }
 
     /// <summary>
@@ -525,6 +659,8 @@ internal abstract class ColumnWriter(string name)
                     int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))
                 : new DecimalWriter(column.Name, 38, 18);
         }
+
+        public override bool Checks => true;
 
         public override string? Check(ColumnBuffer column, int row) =>
             Pq.TryUnscale(((ColumnBuffer<decimal>)column).Values[row], _scale, _precision, out _) ? null

@@ -38,9 +38,7 @@ public static class Snappy
                 }
                 misses = 0;
                 position += Literal(block[literal..at], output[position..]);
-                var length = 4;
-                while (at + length < block.Length && block[candidate + length] == block[at + length])
-                    length++;
+                var length = 4 + block[(candidate + 4)..].CommonPrefixLength(block[(at + 4)..]);
                 position += Copy(at - candidate, length, output[position..]);
                 at += length;
                 literal = at;
