@@ -73,6 +73,9 @@ builder.Services.AddSingleton<Ferry.Server.Runs.RunOrchestrator>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunService>();
 builder.Services.AddSingleton<Ferry.Server.Jobs.JobService>();
 builder.Services.AddHostedService<Ferry.Server.Jobs.JobSweeper>();
+if (options.Database is { Length: > 0 } database)
+    builder.Services.AddHostedService(services => new Ferry.Server.Jobs.PostgresJobBus(database, services.GetRequiredService<Ferry.Server.Jobs.JobSignals>(),
+        services.GetRequiredService<ILogger<Ferry.Server.Jobs.PostgresJobBus>>()));
 builder.Services.AddHostedService<Ferry.Server.Jobs.ManagedWorker>();
 builder.Services.AddHostedService<NodeStatusMonitor>();
 

@@ -331,12 +331,7 @@ public sealed class PipelineRunTests : IAsyncLifetime, IDisposable
         {"properties": {"type": "FileServer", "connectVia": {"referenceName": "{{runtime}}", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
         """);
 
-    private async Task CreateAsync(FerryServer server, string kind, string name, string json)
-    {
-        var file = _dirs.Sub($"{kind}-{name}.json");
-        await File.WriteAllTextAsync(file, json);
-        await server.FerryJsonAsync(kind, "create", "--name", name, "--file", file);
-    }
+    private static Task CreateAsync(FerryServer server, string kind, string name, string json) => server.CreateAsync(kind, name, json);
 
     private Task<long> ScalarAsync(string sql) => Sql.ScalarAsync(Db, sql);
 

@@ -65,6 +65,21 @@ public sealed class FerryServer : IDisposable
         return JsonNode.Parse(result.Stdout)!;
     }
 
+    /// <summary>Creates a resource from its JSON document with `ferry KIND create --name NAME --file F`, as a user would.</summary>
+    public async Task CreateAsync(string kind, string name, string json)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ferry-{kind}-{name}-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, json);
+        try
+        {
+            await FerryJsonAsync(kind, "create", "--name", name, "--file", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>The runtime's state and each node's status, from `ferry ir get-status`.</summary>
     public async Task<(string State, Dictionary<string, string> Nodes)> StatusAsync(string runtime)
     {
