@@ -83,6 +83,48 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         _output.WriteLine($"scenario 3: nodes back online {back.TotalSeconds:F1} s after the server answered again; jobs started {starts.Values.Sum()} times for {Jobs} jobs");
     }
 
+    [Fact]
+    public async Task Scenario2_a_node_cut_off_longer_than_its_lease_loses_the_job_its_late_commit_is_refused_and_it_comes_back()
+    {
+        const int Rows = 40; // 20 s of reading at half a second a row
+        var serverPort = FerryServer.FreePort();
+        using var path = new TcpForwarder(serverPort);
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), serverPort, "--job-lease", "6");
+        // node-a reaches the server only through the path the test cuts; its data store (PostgreSQL) stays reachable.
+        await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync, serverUrl: $"http://127.0.0.1:{path.Port}");
+        await SlowCopiesPipelineAsync(server, "ha-ir", "one", 1, Rows);
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "one"))["runId"]!.GetValue<string>();
+        await Commands.EventuallyAsync(async () =>
+        {
+            var activity = (await ActivitiesAsync(server, runId)).Single();
+            return (activity["status"]!.GetValue<string>() == "InProgress" && activity["node"]?.GetValue<string>() == "node-a", activity.ToJsonString());
+        }, TimeSpan.FromSeconds(30), "the copy running on node-a");
+        await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
+
+        path.Cut();
+        var releasedAfter = await Commands.EventuallyAsync(async () =>
+        {
+            var activity = (await ActivitiesAsync(server, runId)).Single();
+            return (activity["node"]?.GetValue<string>() == "node-b", activity.ToJsonString());
+        }, TimeSpan.FromSeconds(6 + 1 + 10), "the job leased again, by node-b, within the lease and a sweep (and slack for a busy machine)");
+        // Healed before node-a's copy ends: its commit reaches the server, which refuses it (the lease is node-b's now).
+        path.Restore();
+        var onlineAfter = await Commands.EventuallyAsync(async () =>
+        {
+            var status = await server.StatusAsync("ha-ir");
+            return (status.Nodes["node-a"] == "Online", FerryServer.Describe(status));
+        }, TimeSpan.FromSeconds(60), "node-a online again once the path is back, with nothing done to it");
+        await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(90));
+
+        var finished = (await ActivitiesAsync(server, runId)).Single();
+        Assert.Equal(("Succeeded", "node-b"), (finished["status"]!.GetValue<string>(), finished["node"]!.GetValue<string>()));
+        Assert.Equal(Rows, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
+        Assert.Equal(Rows, await Sql.ScalarAsync(Db, "SELECT count(DISTINCT id) FROM sink"));
+        await Commands.EventuallyAsync(() => Task.FromResult((_nodes.OutputOf("node-a").Contains("no longer holds its lease; nothing was committed", StringComparison.Ordinal),
+            "node-a's log")), TimeSpan.FromSeconds(30), "node-a dropping its late work uncommitted");
+        _output.WriteLine($"scenario 2: re-leased {releasedAfter.TotalSeconds:F1} s after the cut (lease 6 s); node-a Online {onlineAfter.TotalSeconds:F1} s after the path healed; sink rows {Rows} of {Rows}");
+    }
+
     /// <summary>PostgreSQL runs on this machine: the nodes must be allowed to reach it (dmgcmd -EnableLocalMachineAccess).</summary>
     private static async Task AllowLocalMachineAsync(string nodeDir) => Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);
 

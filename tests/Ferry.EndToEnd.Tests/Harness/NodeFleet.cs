@@ -8,13 +8,19 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
 
     public string Output => string.Join('\n', _processes.Select(p => p.Output));
 
-    /// <summary>Creates the runtime when asked, registers a node with its first key, starts it and waits until the node is up.</summary>
+    /// <summary>
+    /// Creates the runtime when asked, registers a node with its first key (pointed at <paramref name="serverUrl"/> when
+    /// given), starts it and waits until the node is up.
+    /// </summary>
     public async Task<string> StartAsync(FerryServer server, string runtime, string nodeName, bool createRuntime = true, string expectedState = "Online",
-        Func<string, Task>? beforeStart = null)
+        Func<string, Task>? beforeStart = null, string? serverUrl = null)
     {
         if (createRuntime)
             await server.FerryJsonAsync("ir", "create", "--name", runtime);
         var key = (await server.FerryJsonAsync("ir", "list-auth-key", "--name", runtime))["authKey1"]!.GetValue<string>();
+        // Another way to the same server (a forwarder the test can cut): the key names where the node calls.
+        if (serverUrl is not null)
+            key = (Ferry.Contracts.Keys.AuthKey.Parse(key) with { ServerUrl = serverUrl }).Format();
         var nodeDir = dirs.Sub(nodeName);
         var registered = await Commands.DmgcmdAsync(nodeDir, "-rn", key, nodeName);
         Assert.True(registered.ExitCode == 0, registered.ToString());

@@ -6,14 +6,15 @@ namespace Ferry.EndToEnd.Tests.Harness;
 
 /// <summary>
 /// A loopback TCP forwarder standing in for a network path that can be cut: everything it accepts goes to the target
-/// port, and <see cref="Cut"/> drops every connection and refuses new ones, as a firewall change would.
+/// port, <see cref="Cut"/> drops every connection and refuses new ones, as a firewall change would, and
+/// <see cref="Restore"/> lets connections through again on the same port.
 /// </summary>
 public sealed class TcpForwarder : IDisposable
 {
-    private readonly TcpListener _listener;
+    private TcpListener _listener;
     private readonly int _target;
     private readonly ConcurrentBag<Socket> _sockets = [];
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
 
     public TcpForwarder(int target)
     {
@@ -90,6 +91,16 @@ public sealed class TcpForwarder : IDisposable
             {
             }
         }
+    }
+
+    /// <summary>Heals a cut: accepts connections again on the same port.</summary>
+    public void Restore()
+    {
+        _stop = new CancellationTokenSource();
+        _listener = new TcpListener(IPAddress.Loopback, Port);
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Start();
+        _ = AcceptAsync();
     }
 
     public void Dispose()
