@@ -125,6 +125,43 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         _output.WriteLine($"scenario 2: re-leased {releasedAfter.TotalSeconds:F1} s after the cut (lease 6 s); node-a Online {onlineAfter.TotalSeconds:F1} s after the path healed; sink rows {Rows} of {Rows}");
     }
 
+    [Fact]
+    public async Task Scenario5_the_control_planes_postgresql_restarted_under_load_loses_no_lease_and_the_queue_resumes()
+    {
+        const int Jobs = 8;
+        const int RowsPerJob = 40;
+        // The control plane's own database server, which the test restarts; the copies' data stays on the shared one.
+        using var controlDb = await PostgresCluster.StartAsync();
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--database", controlDb.ConnectionString, "--job-lease", "9");
+        await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync);
+        await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
+        await SlowCopiesPipelineAsync(server, "ha-ir", "many", Jobs, RowsPerJob);
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "many"))["runId"]!.GetValue<string>();
+        await Commands.EventuallyAsync(async () =>
+        {
+            var running = (await ActivitiesAsync(server, runId)).Count(a => a["status"]!.GetValue<string>() == "InProgress");
+            return (running == Jobs, $"{running} of {Jobs} copies running");
+        }, TimeSpan.FromSeconds(60), "every copy running on a node");
+
+        await controlDb.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await controlDb.StartAgainAsync();
+        // The queue resumes: a run started now is taken by a node.
+        var resumed = await Commands.EventuallyAsync(async () =>
+        {
+            var run = await server.FerryAsync("pipeline", "run", "--name", "many");
+            return (run.ExitCode == 0, run.ToString());
+        }, TimeSpan.FromSeconds(30), "the control plane taking a new run after its database came back");
+        await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(120));
+
+        Assert.All(await ActivitiesAsync(server, runId), a => Assert.Equal("Succeeded", a["status"]!.GetValue<string>()));
+        var starts = StartedJobs(_nodes.Output);
+        Assert.All(starts, s => Assert.Equal(1, s.Value)); // no lease was lost: no job ran twice
+        Assert.True(starts.Count >= Jobs);
+        Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, $"SELECT count(*) FROM (SELECT DISTINCT activity, id FROM sink) d"));
+        _output.WriteLine($"scenario 5: a new run accepted {resumed.TotalSeconds:F1} s after PostgreSQL was back; jobs started once each ({starts.Count})");
+    }
+
     /// <summary>PostgreSQL runs on this machine: the nodes must be allowed to reach it (dmgcmd -EnableLocalMachineAccess).</summary>
     private static async Task AllowLocalMachineAsync(string nodeDir) => Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);
 

@@ -79,21 +79,51 @@ public sealed partial class JobRunner(IdentityWatch identities, ServerClient ser
             {
                 throw new LeaseLostException(e.Message);
             }
+            catch (ServerProblemException e) when ((int)e.Status >= 500)
+            {
+                // The control plane is there but cannot answer (its database restarting, say): a missed renewal, tried again.
+                throw new HttpRequestException(e.Message, e, e.Status);
+            }
         }, stoppingToken);
         if (result is null)
         {
             LogDropped(logger, lease.Payload.ActivityName, lease.JobId);
             return;
         }
-        try
+        await ReportAsync(identity, lease, result, stoppingToken);
+    }
+
+    /// <summary>
+    /// Delivers the outcome, trying again (backing off) while the server is unreachable or cannot answer, for as long
+    /// as the lease could still be this node's; the server's grace after a restart or a database outage keeps the lease
+    /// meanwhile. A refusal (the lease is another's) or the time running out leaves the job to run again elsewhere.
+    /// </summary>
+    private async Task ReportAsync(NodeIdentity identity, JobLease lease, JobCompleteRequest result, CancellationToken stoppingToken)
+    {
+        var backoff = new Backoff(Random.Shared, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(60, lease.LeaseSeconds * 2));
+        while (true)
         {
-            await server.CompleteJobAsync(identity, lease.JobId, result, stoppingToken);
-            LogFinished(logger, lease.Payload.ActivityName, lease.JobId, result.Cancelled ? "cancelled" : result.Succeeded ? "succeeded" : $"failed ({result.Error?.ErrorCode})");
-        }
-        catch (Exception e) when (e is HttpRequestException or ServerProblemException)
-        {
-            // Not delivered: the lease lapses and the job runs again, on this node or another.
-            LogNotReported(logger, lease.JobId, e.Message);
+            try
+            {
+                await server.CompleteJobAsync(identity, lease.JobId, result, stoppingToken);
+                LogFinished(logger, lease.Payload.ActivityName, lease.JobId, result.Cancelled ? "cancelled" : result.Succeeded ? "succeeded" : $"failed ({result.Error?.ErrorCode})");
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException || e is ServerProblemException { Status: >= System.Net.HttpStatusCode.InternalServerError })
+            {
+                if (time.GetUtcNow() >= deadline || stoppingToken.IsCancellationRequested)
+                {
+                    LogNotReported(logger, lease.JobId, e.Message);
+                    return;
+                }
+                await Task.Delay(backoff.NextDelay(), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (ServerProblemException e)
+            {
+                LogNotReported(logger, lease.JobId, e.Message);
+                return;
+            }
         }
     }
 
@@ -106,6 +136,6 @@ public sealed partial class JobRunner(IdentityWatch identities, ServerClient ser
     [LoggerMessage(EventId = 3503, Level = LogLevel.Warning, Message = "Dropped activity {Activity} (job {JobId}): this node no longer holds its lease; nothing was committed")]
     private static partial void LogDropped(ILogger logger, string activity, Guid jobId);
 
-    [LoggerMessage(EventId = 3504, Level = LogLevel.Warning, Message = "Could not report job {JobId}: {Error}")]
+    [LoggerMessage(EventId = 3504, Level = LogLevel.Warning, Message = "Could not report job {JobId} (it will run again): {Error}")]
     private static partial void LogNotReported(ILogger logger, Guid jobId, string error);
 }

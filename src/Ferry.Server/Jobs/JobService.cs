@@ -70,6 +70,9 @@ public sealed class JobService(IFerryStore store, RunOrchestrator orchestrator, 
         await orchestrator.ActivityEndedAsync(activityRun, status, request.Output, request.Error, ct);
     }
 
+    /// <summary>Answers once the store can be read (the sweeper's check that its database is back).</summary>
+    public async Task ProbeAsync(CancellationToken ct) => await store.ListLapsedJobsAsync(DateTimeOffset.MinValue, ct);
+
     /// <summary>The sweeper's part: a lapsed lease goes back on the queue, or, with the attempts spent, fails the activity naming every attempt.</summary>
     public async Task SweepAsync(CancellationToken ct)
     {
