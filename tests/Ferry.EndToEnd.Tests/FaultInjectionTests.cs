@@ -162,6 +162,67 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         _output.WriteLine($"scenario 5: a new run accepted {resumed.TotalSeconds:F1} s after PostgreSQL was back; jobs started once each ({starts.Count})");
     }
 
+    [Fact]
+    public async Task Scenario4_two_server_instances_behind_nginx_one_killed_mid_run_the_other_serves_every_node()
+    {
+        const int Jobs = 8;
+        const int RowsPerJob = 30;
+        var controlDatabase = "e2e_control_" + Guid.NewGuid().ToString("N")[..8];
+        await Sql.ExecAsync(_admin.ConnectionString, $"CREATE DATABASE {controlDatabase}");
+        try
+        {
+            var control = new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = controlDatabase }.ConnectionString;
+            var (portA, portB) = (FerryServer.FreePort(), FerryServer.FreePort());
+            using var balancer = await Nginx.StartAsync([portA, portB]);
+            string[] args = ["--database", control, "--public-url", balancer.Url, "--job-lease", "9"];
+            using var a = await FerryServer.StartAsync(_dirs.Sub("server-a"), portA, args);
+            // The second instance shares the first one's key secret and admin token (docs/high-availability.md).
+            Directory.CreateDirectory(_dirs.Sub("server-b"));
+            foreach (var file in new[] { "key-secret", "admin-token" })
+                File.Copy(Path.Combine(a.DataDir, file), Path.Combine(_dirs.Sub("server-b"), file));
+            using var b = await FerryServer.StartAsync(_dirs.Sub("server-b"), portB, args);
+            await _nodes.StartAsync(a, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync);
+            await _nodes.StartAsync(b, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
+            await SlowCopiesPipelineAsync(b, "ha-ir", "many", Jobs, RowsPerJob);
+            var runId = (await a.FerryJsonAsync("pipeline", "run", "--name", "many"))["runId"]!.GetValue<string>();
+            await Commands.EventuallyAsync(async () =>
+            {
+                var running = (await ActivitiesAsync(b, runId)).Count(x => x["status"]!.GetValue<string>() == "InProgress");
+                return (running == Jobs, $"{running} of {Jobs} copies running");
+            }, TimeSpan.FromSeconds(60), "every copy running on a node");
+
+            a.Kill();
+            var killedAt = DateTimeOffset.UtcNow;
+            var servedAfter = await Commands.EventuallyAsync(async () =>
+            {
+                var nodes = (await b.FerryJsonAsync("ir", "get-status", "--name", "ha-ir"))["properties"]!["typeProperties"]!["nodes"]!.AsArray();
+                return (nodes.All(n => n!["lastHeartbeatTime"]?.GetValue<DateTimeOffset>() > killedAt), nodes.ToJsonString());
+            }, TimeSpan.FromSeconds(30), "every node heard by the remaining instance");
+            var sawOffline = false;
+            await Commands.EventuallyAsync(async () =>
+            {
+                var status = await b.StatusAsync("ha-ir");
+                sawOffline |= status.Nodes.Values.Any(v => v != "Online");
+                var run = (await b.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>();
+                return (run is "Succeeded" or "Failed", run + "; " + FerryServer.Describe(status));
+            }, TimeSpan.FromSeconds(120), "the run ending on the remaining instance");
+
+            Assert.False(sawOffline, "a node was reported not Online while one server instance was still serving");
+            Assert.All(await ActivitiesAsync(b, runId), x => Assert.Equal("Succeeded", x["status"]!.GetValue<string>()));
+            var starts = StartedJobs(_nodes.Output);
+            Assert.Equal(Jobs, starts.Count);
+            Assert.All(starts, x => Assert.Equal(1, x.Value));
+            Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, "SELECT count(*) FROM (SELECT DISTINCT activity, id FROM sink) d"));
+            Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
+            _output.WriteLine($"scenario 4: every node heard by the remaining instance {servedAfter.TotalSeconds:F1} s after the kill (heartbeat {FerryServer.HeartbeatSeconds} s); no node left Online; jobs started once each");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Sql.ExecAsync(_admin.ConnectionString, $"DROP DATABASE IF EXISTS {controlDatabase} WITH (FORCE)");
+        }
+    }
+
     /// <summary>PostgreSQL runs on this machine: the nodes must be allowed to reach it (dmgcmd -EnableLocalMachineAccess).</summary>
     private static async Task AllowLocalMachineAsync(string nodeDir) => Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);
 

@@ -34,7 +34,11 @@ public sealed record SelfHostedIntegrationRuntimeNode(
     bool IsActiveDispatcher,
     int ConcurrentJobsLimit,
     int MaxConcurrentJobs,
-    IReadOnlyDictionary<string, string> Capabilities);
+    IReadOnlyDictionary<string, string> Capabilities)
+{
+    /// <summary>When the control plane last heard the node's heartbeat (Ferry's addition: the first thing to ask of a node that went quiet).</summary>
+    public DateTimeOffset? LastHeartbeatTime { get; init; }
+}
 
 /// <summary>Node status values, ADF's names.</summary>
 public static class NodeStatus

@@ -271,7 +271,10 @@ public sealed class IntegrationRuntimeService(
             ["credentialInSync"] = NodeStatusRules.CredentialInSync(n.CredentialKeyVersion, runtimeCredentialVersion) ? "True" : "False",
             // ADF's name for the relay: is the node's interactive-authoring WebSocket open (as its last heartbeat said)?
             ["serviceBusConnected"] = n.RelayConnected == false ? "False" : "True",
-        });
+        })
+    {
+        LastHeartbeatTime = n.LastHeartbeatAt,
+    };
 
     /// <summary>Every endpoint a node must reach (the reference's "View Service URLs"), so firewall rules can be written from it.</summary>
     private IReadOnlyList<string> ServiceUrls() =>
