@@ -223,6 +223,70 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         }
     }
 
+    [Fact]
+    public async Task Scenario10_a_full_disk_on_the_node_fails_the_copy_naming_the_path_leaves_no_partial_file_and_the_node_online()
+    {
+        // A 2 MB file system (tmpfs) for the node's output folder; the copy writes about 5 MB.
+        var folder = Directory.CreateDirectory(_dirs.Sub("small-disk")).FullName;
+        await RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", folder);
+        try
+        {
+            await Sql.ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label FROM generate_series(1, 120000) g");
+            using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+            await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: async dir =>
+            {
+                await AllowLocalMachineAsync(dir);
+                Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", folder)).ExitCode);
+            });
+            await PostgresLinkedServiceAsync(server, "ha-ir");
+            await server.CreateAsync("linked-service", "share", $$"""
+                {"properties": {"type": "FileServer", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
+                """);
+            await server.CreateAsync("dataset", "big", """
+                {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "big"}}}
+                """);
+            await server.CreateAsync("dataset", "big_csv", """
+                {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+                  "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "big.csv"}, "firstRowAsHeader": true}}}
+                """);
+            await server.CreateAsync("pipeline", "export", """
+                {"properties": {"activities": [{"name": "Export", "type": "Copy", "inputs": [{"referenceName": "big", "type": "DatasetReference"}],
+                  "outputs": [{"referenceName": "big_csv", "type": "DatasetReference"}],
+                  "typeProperties": {"source": {"type": "PostgreSqlV2Source"}, "sink": {"type": "DelimitedTextSink"}}}]}}
+                """);
+
+            var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "export"))["runId"]!.GetValue<string>();
+            await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(60));
+
+            var activity = (await ActivitiesAsync(server, runId)).Single();
+            Assert.Equal("Failed", activity["status"]!.GetValue<string>());
+            var message = activity["error"]!["message"]!.GetValue<string>();
+            Assert.StartsWith("disk full:", message, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(folder, "big.csv"), message, StringComparison.Ordinal);
+            Assert.Equal("DiskFull", activity["error"]!["errorCode"]!.GetValue<string>());
+            Assert.Empty(Directory.GetFileSystemEntries(folder)); // no partial file, no temporary file
+            await Task.Delay(FerryServer.OfflineAfter); // a whole offline threshold later, the node is still there
+            Assert.Equal("Online", (await server.StatusAsync("ha-ir")).Nodes["node-a"]);
+            _output.WriteLine($"scenario 10: {message}");
+        }
+        finally
+        {
+            _nodes.Dispose();
+            await RunAsync("umount", folder);
+        }
+    }
+
+    private static async Task RunAsync(string file, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await error} (the fault tests run as root, as ./scripts/test does)");
+    }
+
     /// <summary>PostgreSQL runs on this machine: the nodes must be allowed to reach it (dmgcmd -EnableLocalMachineAccess).</summary>
     private static async Task AllowLocalMachineAsync(string nodeDir) => Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);
 
@@ -240,10 +304,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
     /// </summary>
     private async Task SlowCopiesPipelineAsync(FerryServer server, string runtime, string name, int jobs, int rows)
     {
-        await server.CreateAsync("linked-service", "pg", $$"""
-            {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "{{runtime}}", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
-            """);
+        await PostgresLinkedServiceAsync(server, runtime);
         await server.CreateAsync("dataset", "sink", """
             {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "sink"}}}
             """);
@@ -258,6 +319,12 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         }
         await server.CreateAsync("pipeline", name, new JsonObject { ["properties"] = new JsonObject { ["activities"] = activities } }.ToJsonString());
     }
+
+    /// <summary>Linked service "pg": this test's database on the shared test PostgreSQL, through <paramref name="runtime"/>.</summary>
+    private Task PostgresLinkedServiceAsync(FerryServer server, string runtime) => server.CreateAsync("linked-service", "pg", $$"""
+        {"properties": {"type": "PostgreSqlV2", "connectVia": {"referenceName": "{{runtime}}", "type": "IntegrationRuntimeReference"},
+          "typeProperties": {"server": "{{_admin.Host}}", "port": {{_admin.Port}}, "database": "{{_database}}", "username": "postgres", "sslMode": "disable"} } }
+        """);
 
     private static async Task<List<JsonNode>> ActivitiesAsync(FerryServer server, string runId) =>
         (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray().Select(a => a!).ToList();

@@ -55,6 +55,7 @@ public static class ErrorCodes
     public const string PathNotFound = "PathNotFound";
     public const string PermissionDenied = "PermissionDenied";
     public const string PathNotAllowed = "PathNotAllowed";
+    public const string DiskFull = "DiskFull";
     public const string LocalMachineAccessDisabled = "LocalMachineAccessDisabled";
     public const string InvalidData = "InvalidData";
     public const string DataStoreError = "DataStoreError";

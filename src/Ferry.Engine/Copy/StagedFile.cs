@@ -20,7 +20,7 @@ public sealed class StagedFile : IDisposable
     {
         _target = target;
         _temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.ferry-{Guid.NewGuid():N}.tmp");
-        _counter = new CountingStream(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), _hash);
+        _counter = new CountingStream(new DiskFullGuard(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), target), _hash);
         Stream = compression?.ToUpperInvariant() switch
         {
             null or "" or "NONE" => _counter,
@@ -70,8 +70,20 @@ public sealed class StagedFile : IDisposable
     public void Dispose()
     {
         _hash.Dispose();
-        Stream.Dispose();
-        if (!_committed && File.Exists(_temp))
-            File.Delete(_temp);
+        try
+        {
+            // Closing flushes what is buffered, which fails again on a full disk: the file goes all the same.
+            Stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or Interactive.DataStoreException)
+        {
+            if (_committed)
+                throw;
+        }
+        finally
+        {
+            if (!_committed && File.Exists(_temp))
+                File.Delete(_temp);
+        }
     }
 }
