@@ -287,6 +287,39 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await error} (the fault tests run as root, as ./scripts/test does)");
     }
 
+    [Fact]
+    public async Task Scenario8_a_poison_job_stops_after_its_retries_and_every_other_job_completes()
+    {
+        const int Jobs = 8;
+        const int RowsPerJob = 10;
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync);
+        await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
+        await SlowCopiesPipelineAsync(server, "ha-ir", "healthy", Jobs, RowsPerJob);
+        var pipeline = JsonNode.Parse((await server.FerryAsync("pipeline", "show", "--name", "healthy")).Stdout)!;
+        // The poison: a copy from a table that does not exist, retried three times a second apart, beside the healthy copies.
+        pipeline["properties"]!["activities"]!.AsArray().Add(JsonNode.Parse("""
+            {"name": "poison", "type": "Copy", "inputs": [{"referenceName": "sink", "type": "DatasetReference"}], "outputs": [{"referenceName": "sink", "type": "DatasetReference"}],
+             "policy": {"retry": 3, "retryIntervalInSeconds": 1},
+             "typeProperties": {"source": {"type": "PostgreSqlV2Source", "query": "SELECT * FROM no_such_table"}, "sink": {"type": "PostgreSqlV2Sink"} } }
+            """));
+        await server.CreateAsync("pipeline", "mixed", new JsonObject { ["properties"] = pipeline["properties"]!.DeepClone() }.ToJsonString());
+
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "mixed"))["runId"]!.GetValue<string>();
+        await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(120));
+
+        var activities = await ActivitiesAsync(server, runId);
+        var poison = activities.Where(a => a["activityName"]!.GetValue<string>() == "poison").ToList();
+        Assert.Equal(4, poison.Count); // the first attempt and its three retries, then no more
+        Assert.All(poison, a => Assert.Equal("Failed", a["status"]!.GetValue<string>()));
+        Assert.All(poison, a => Assert.Contains("no_such_table", a["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal));
+        var healthy = activities.Where(a => a["activityName"]!.GetValue<string>() != "poison").ToList();
+        Assert.Equal(Jobs, healthy.Count);
+        Assert.All(healthy, a => Assert.Equal("Succeeded", a["status"]!.GetValue<string>()));
+        Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
+        Assert.Equal("Failed", (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>());
+    }
+
     /// <summary>PostgreSQL runs on this machine: the nodes must be allowed to reach it (dmgcmd -EnableLocalMachineAccess).</summary>
     private static async Task AllowLocalMachineAsync(string nodeDir) => Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);
 

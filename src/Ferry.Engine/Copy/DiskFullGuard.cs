@@ -28,7 +28,7 @@ internal sealed class DiskFullGuard(FileStream inner, string target) : Stream
         }
         catch (IOException e) when (IsDiskFull(e))
         {
-            throw Full(e);
+            throw Full();
         }
     }
 
@@ -52,11 +52,11 @@ internal sealed class DiskFullGuard(FileStream inner, string target) : Stream
         }
         catch (IOException e) when (IsDiskFull(e))
         {
-            throw Full(e);
+            throw Full();
         }
     }
 
-    private DataStoreException Full(IOException _)
+    private DataStoreException Full()
     {
         var folder = Path.GetDirectoryName(target)!;
         string free;
