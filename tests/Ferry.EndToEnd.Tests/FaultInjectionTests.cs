@@ -84,6 +84,86 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Scenario1_a_random_node_killed_every_30_s_while_200_copies_run_on_3_nodes_every_copy_lands_exactly_once()
+    {
+        const int Tables = 180, Files = 20, Rows = 50;
+        var folder = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), "--job-lease", "6");
+        string[] nodes = ["node-a", "node-b", "node-c"];
+        foreach (var node in nodes)
+        {
+            await _nodes.StartAsync(server, "ha-ir", node, createRuntime: node == "node-a", beforeStart: async dir =>
+            {
+                await AllowLocalMachineAsync(dir);
+                Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", folder)).ExitCode);
+            });
+            Assert.Equal(0, (await server.FerryAsync("ir", "node", "update", "--name", "ha-ir", "--node-name", node, "--concurrent-jobs-limit", "8")).ExitCode);
+        }
+        await PostgresLinkedServiceAsync(server, "ha-ir");
+        await server.CreateAsync("linked-service", "share", $$"""
+            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
+            """);
+        await server.CreateAsync("dataset", "sink", """
+            {"properties": {"type": "PostgreSqlV2Table", "linkedServiceName": {"referenceName": "pg", "type": "LinkedServiceReference"}, "typeProperties": {"table": "sink"}}}
+            """);
+        var activities = new JsonArray();
+        for (var i = 0; i < Tables + Files; i++)
+        {
+            var toFile = i >= Tables;
+            if (toFile)
+            {
+                await server.CreateAsync("dataset", $"file{i}", $$"""
+                    {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+                      "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "copy{{i}}.csv"}, "firstRowAsHeader": true} } }
+                    """);
+            }
+            // About 10 s of reading each (0.2 s a row, in PostgreSQL): the 200 copies take minutes, so kills land mid-copy.
+            activities.Add(JsonNode.Parse($$"""
+                {"name": "copy{{i}}", "type": "Copy", "inputs": [{"referenceName": "sink", "type": "DatasetReference"}],
+                 "outputs": [{"referenceName": "{{(toFile ? $"file{i}" : "sink")}}", "type": "DatasetReference"}],
+                 "typeProperties": {"source": {"type": "PostgreSqlV2Source", "query": "SELECT 'copy{{i}}' AS activity, g AS id FROM generate_series(1, {{Rows}}) g WHERE pg_sleep(0.2)::text = ''"},
+                   "sink": {"type": "{{(toFile ? "DelimitedTextSink" : "PostgreSqlV2Sink")}}"} } }
+                """));
+        }
+        await server.CreateAsync("pipeline", "many", new JsonObject { ["properties"] = new JsonObject { ["activities"] = activities } }.ToJsonString());
+
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "many"))["runId"]!.GetValue<string>();
+        var random = new Random(20261122);
+        var kills = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var status = (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>();
+            if (status is "Succeeded" or "Failed" or "Cancelled")
+                break;
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(8), $"the run is still {status} after 8 minutes ({kills.Count} kills)");
+            if (clock.Elapsed >= TimeSpan.FromSeconds(30) * (kills.Count + 1))
+            {
+                // kill -9 a random node; like a service manager, start it again a moment later.
+                var victim = nodes[random.Next(nodes.Length)];
+                _nodes.Kill(victim);
+                kills.Add(victim);
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                _nodes.Restart(victim);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        var runs = await ActivitiesAsync(server, runId);
+        Assert.All(runs, a => Assert.True(a["status"]!.GetValue<string>() == "Succeeded", a.ToJsonString()));
+        Assert.Equal(Tables + Files, runs.Count);
+        Assert.Equal((long)Tables, await Sql.ScalarAsync(Db, $"SELECT count(*) FROM (SELECT activity FROM sink GROUP BY activity HAVING count(*) = {Rows} AND count(DISTINCT id) = {Rows}) a"));
+        Assert.Equal((long)Tables * Rows, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
+        for (var i = Tables; i < Tables + Files; i++)
+            Assert.Equal(Rows + 1, File.ReadLines(Path.Combine(folder, $"copy{i}.csv")).Count());
+        Assert.Equal(Files, Directory.GetFileSystemEntries(folder).Length); // the files and nothing else: no temporary file left
+        var starts = StartedJobs(_nodes.Output);
+        Assert.True(kills.Count >= 2, $"only {kills.Count} kills happened: the copies ended too soon to test anything");
+        _output.WriteLine($"scenario 1: {Tables + Files} copies over 3 nodes in {clock.Elapsed.TotalSeconds:F0} s with {kills.Count} kills ({string.Join(", ", kills)}); " +
+                          $"{starts.Values.Sum()} starts for {starts.Count} jobs ({starts.Values.Count(v => v > 1)} jobs ran again after a kill); duplicates in the sinks: 0");
+    }
+
+    [Fact]
     public async Task Scenario2_a_node_cut_off_longer_than_its_lease_loses_the_job_its_late_commit_is_refused_and_it_comes_back()
     {
         const int Rows = 40; // 20 s of reading at half a second a row

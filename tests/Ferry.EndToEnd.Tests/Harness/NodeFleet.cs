@@ -44,6 +44,14 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
     /// <summary>kill -9: no goodbye, no cleanup, leases left to lapse.</summary>
     public void Kill(string nodeName) => _byName[nodeName].KillHard();
 
+    /// <summary>Starts a node's process again on its data dir, as a service manager restarts a crashed service.</summary>
+    public void Restart(string nodeName)
+    {
+        var process = RunningProcess.Start(Binaries.NodeDll, ["--data-dir", dirs.Sub(nodeName)]);
+        _processes.Add(process);
+        _byName[nodeName] = process;
+    }
+
     public void Dispose()
     {
         foreach (var process in _processes)
