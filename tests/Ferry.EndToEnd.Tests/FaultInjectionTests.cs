@@ -73,7 +73,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         }, TimeSpan.FromSeconds(60), "both nodes online again after the restart");
         await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(120));
 
-        Assert.All(await ActivitiesAsync(server, runId), a => Assert.Equal("Succeeded", a["status"]!.GetValue<string>()));
+        Assert.All(await ActivitiesAsync(server, runId), AssertSucceeded);
         Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
         Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, "SELECT count(*) FROM (SELECT DISTINCT activity, id FROM sink) d"));
         // Each job was leased once: a restart alone made none run twice.
@@ -234,7 +234,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         }, TimeSpan.FromSeconds(30), "the control plane taking a new run after its database came back");
         await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(120));
 
-        Assert.All(await ActivitiesAsync(server, runId), a => Assert.Equal("Succeeded", a["status"]!.GetValue<string>()));
+        Assert.All(await ActivitiesAsync(server, runId), AssertSucceeded);
         var starts = StartedJobs(_nodes.Output);
         Assert.All(starts, s => Assert.Equal(1, s.Value)); // no lease was lost: no job ran twice
         Assert.True(starts.Count >= Jobs);
@@ -288,7 +288,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
             }, TimeSpan.FromSeconds(120), "the run ending on the remaining instance");
 
             Assert.False(sawOffline, "a node was reported not Online while one server instance was still serving");
-            Assert.All(await ActivitiesAsync(b, runId), x => Assert.Equal("Succeeded", x["status"]!.GetValue<string>()));
+            Assert.All(await ActivitiesAsync(b, runId), AssertSucceeded);
             var starts = StartedJobs(_nodes.Output);
             Assert.Equal(Jobs, starts.Count);
             Assert.All(starts, x => Assert.Equal(1, x.Value));
@@ -395,10 +395,14 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         Assert.All(poison, a => Assert.Contains("no_such_table", a["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal));
         var healthy = activities.Where(a => a["activityName"]!.GetValue<string>() != "poison").ToList();
         Assert.Equal(Jobs, healthy.Count);
-        Assert.All(healthy, a => Assert.Equal("Succeeded", a["status"]!.GetValue<string>()));
+        Assert.All(healthy, AssertSucceeded);
         Assert.Equal((long)Jobs * RowsPerJob, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
         Assert.Equal("Failed", (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>());
     }
+
+    /// <summary>An activity run succeeded; when not, the assertion shows the whole run, its error included.</summary>
+    private static void AssertSucceeded(JsonNode activity) =>
+        Assert.True(activity["status"]!.GetValue<string>() == "Succeeded", activity.ToJsonString());
 
     /// <summary>PostgreSQL runs on this machine: the nodes must be allowed to reach it (dmgcmd -EnableLocalMachineAccess).</summary>
     private static async Task AllowLocalMachineAsync(string nodeDir) => Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-elma")).ExitCode);

@@ -222,6 +222,28 @@ public abstract class StoreContractTests
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => store.InsertNodeAsync(Rows.Node(runtime.Id, "NODE", T0), 4, default));
         Assert.Equal("node", (await store.GetNodeByNameAsync(runtime.Id, "Node", default))?.Name);
     }
+
+    [Fact]
+    public async Task An_attempt_of_an_activity_is_recorded_once_and_progress_never_overwrites_its_outcome()
+    {
+        var store = await StoreWithFactoryAsync();
+        var run = new PipelineRunRow(Guid.NewGuid(), "default", "p", "InProgress", "{}", "{}", T0, null, null, false, T0);
+        await store.InsertPipelineRunAsync(run, default);
+        ActivityRunRow Attempt(int attempt) => new(Guid.NewGuid(), run.Id, "copy", "Copy", "InProgress", "ir1", "node-1", null, null, null, T0, T0, null, attempt);
+        var first = Attempt(1);
+
+        Assert.True(await store.InsertActivityRunAsync(first, default));
+        Assert.False(await store.InsertActivityRunAsync(Attempt(1), default)); // a second caller moving the run on at the same moment
+        Assert.True(await store.InsertActivityRunAsync(Attempt(2), default));
+        await store.UpdateActivityRunProgressAsync(first.Id, "{\"rowsCopied\":5}", default);
+        await store.UpdateActivityRunAsync(first with { Status = "Succeeded", OutputJson = "{\"rowsCopied\":10}", RunEnd = T0 }, default);
+        await store.UpdateActivityRunProgressAsync(first.Id, "{\"rowsCopied\":7}", default); // a renewal that raced the completion
+
+        var runs = await store.ListActivityRunsAsync(run.Id, default);
+        Assert.Equal([1, 2], runs.Select(r => r.Attempt).Order());
+        var ended = runs.Single(r => r.Id == first.Id);
+        Assert.Equal(("Succeeded", "{\"rowsCopied\":10}"), (ended.Status, ended.OutputJson));
+    }
 }
 
 public sealed class SqliteStoreTests : StoreContractTests

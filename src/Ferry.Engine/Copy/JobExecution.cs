@@ -65,7 +65,7 @@ public static class JobExecution
                     return Task.CompletedTask;
                 },
                 // The sink commits only after a renewal confirmed the lease is still this host's.
-                async ct => await renew(new JobRenewRequest(lease.Epoch), ct), work.Token);
+                ct => ConfirmLeaseAsync(lease, renew, ct), work.Token);
             result = new JobCompleteRequest(lease.Epoch, true, output);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
@@ -93,6 +93,33 @@ public static class JobExecution
         await work.CancelAsync();
         await renewals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         return leaseLost || stoppingToken.IsCancellationRequested ? null : result;
+    }
+
+    /// <summary>
+    /// The renewal just before the sink commits. A control plane that cannot answer for a moment (a busy or restarting
+    /// database, a dropped connection) is asked again, backing off, for up to half the lease; a copy that did all its
+    /// work must not fail for one missed answer. Still no answer: the lease cannot be known to be this host's, so
+    /// nothing is committed and the work is dropped as a lost lease; the lease lapses and the job runs again.
+    /// </summary>
+    private static async Task ConfirmLeaseAsync(JobLease lease, Func<JobRenewRequest, CancellationToken, Task<JobRenewResponse>> renew, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(Math.Max(1, lease.LeaseSeconds / 2));
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                await renew(new JobRenewRequest(lease.Epoch), ct);
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                if (DateTimeOffset.UtcNow + delay >= deadline)
+                    throw new LeaseLostException($"The control plane did not confirm lease {lease.Epoch} before the commit ({e.Message}); nothing was committed.");
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
+            }
+        }
     }
 
     /// <summary>ADF's policy.timeout (d.hh:mm:ss); none means no limit here.</summary>

@@ -52,8 +52,9 @@ public sealed class JobService(IFerryStore store, RunOrchestrator orchestrator, 
     public async Task<JobRenewResponse> RenewAsync(Guid jobId, Guid nodeId, JobRenewRequest request, CancellationToken ct)
     {
         var job = await store.RenewJobAsync(jobId, nodeId, request.Epoch, time.GetUtcNow() + Lease, ct) ?? throw await LeaseLostAsync(jobId, request.Epoch, ct);
-        if (request.Progress is { } progress && await store.GetActivityRunAsync(job.ActivityRunId, ct) is { Status: RunStatus.InProgress } activityRun)
-            await store.UpdateActivityRunAsync(activityRun with { OutputJson = progress.ToJsonString() }, ct);
+        // Only the output, and only while running: a renewal racing the completion must not put the outcome back to InProgress.
+        if (request.Progress is { } progress)
+            await store.UpdateActivityRunProgressAsync(job.ActivityRunId, progress.ToJsonString(), ct);
         return new JobRenewResponse(job.CancelRequested);
     }
 

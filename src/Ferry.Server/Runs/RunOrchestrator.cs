@@ -67,24 +67,28 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
         // How long the work waited for a free node (ADF's queuingDuration), known only here.
         if (output?["executionDetails"]?[0] is JsonObject details && activityRun.RunStart is { } started)
             details["queuingDuration"] = Math.Round((started - activityRun.QueuedAt).TotalSeconds, 3);
-        await store.UpdateActivityRunAsync(activityRun with
+        var ended = activityRun with
         {
             Status = status, OutputJson = output?.ToJsonString(), ErrorJson = error is null ? null : JsonSerializer.Serialize(error, FerryJsonContext.Default.ActivityError),
             RunEnd = now, RunStart = activityRun.RunStart ?? now,
-        }, ct);
+        };
         var run = await store.GetPipelineRunAsync(activityRun.RunId, ct);
-        if (run is null)
-            return;
-        if (status == RunStatus.Failed && !run.CancelRequested
+        if (run is not null && status == RunStatus.Failed && !run.CancelRequested
             && Activities(run).FirstOrDefault(a => a["name"]!.GetValue<string>() == activityRun.Activity) is { } activity
             && activity["policy"]?["retry"]?.GetValue<int>() is { } retries && activityRun.Attempt <= retries)
         {
+            // The next attempt is recorded before this one is marked Failed: another activity ending meanwhile must
+            // not see every activity final and end the run while a retry is still to come.
             var delay = TimeSpan.FromSeconds(activity["policy"]?["retryIntervalInSeconds"]?.GetValue<int>() ?? 30);
             var latest = Latest(await store.ListActivityRunsAsync(run.Id, ct));
+            latest[ended.Activity] = ended;
             await StartAsync(run, activity, latest, activityRun.Attempt + 1, delay, ct);
+            await store.UpdateActivityRunAsync(ended, ct);
             return;
         }
-        await AdvanceAsync(activityRun.RunId, ct);
+        await store.UpdateActivityRunAsync(ended, ct);
+        if (run is not null)
+            await AdvanceAsync(activityRun.RunId, ct);
     }
 
     private async Task<ActivityRunRow> StartAsync(PipelineRunRow run, JsonObject activity, Dictionary<string, ActivityRunRow> latest,
@@ -101,7 +105,8 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
             var now = time.GetUtcNow();
             var activityRun = new ActivityRunRow(Guid.NewGuid(), run.Id, name, activity["type"]!.GetValue<string>(), RunStatus.Queued, runtime.Name, null,
                 SecureInput(activity) ? null : evaluated["typeProperties"]?.ToJsonString(), null, null, now, null, null, attempt);
-            await store.InsertActivityRunAsync(activityRun, ct);
+            if (!await store.InsertActivityRunAsync(activityRun, ct))
+                return await RecordedAttemptAsync(run.Id, name, attempt, ct);
             var payload = payloadParts with { RunId = run.Id, ActivityRunId = activityRun.Id, ActivityName = name };
             await store.InsertJobAsync(new JobRow(Guid.NewGuid(), runtime.Queue, activityRun.Id, JsonSerializer.Serialize(payload, FerryJsonContext.Default.JobPayload),
                 JobStatus.Queued, null, null, 0, null, 0, LeaseAttempts, now + delay, now, false, "[]"), ct);
@@ -181,9 +186,12 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
         var now = time.GetUtcNow();
         var row = new ActivityRunRow(Guid.NewGuid(), run.Id, activity["name"]!.GetValue<string>(), activity["type"]!.GetValue<string>(), status, null, null,
             null, output?.ToJsonString(), error is null ? null : JsonSerializer.Serialize(error, FerryJsonContext.Default.ActivityError), now, now, now, attempt);
-        await store.InsertActivityRunAsync(row, ct);
-        return row;
+        return await store.InsertActivityRunAsync(row, ct) ? row : await RecordedAttemptAsync(run.Id, row.Activity, attempt, ct);
     }
+
+    /// <summary>The attempt another caller recorded first (two activities ending at once both moved the run on).</summary>
+    private async Task<ActivityRunRow> RecordedAttemptAsync(Guid runId, string activity, int attempt, CancellationToken ct) =>
+        (await store.ListActivityRunsAsync(runId, ct)).First(r => r.Attempt == attempt && string.Equals(r.Activity, activity, StringComparison.OrdinalIgnoreCase));
 
     private async Task FinishAsync(PipelineRunRow run, List<JsonObject> activities, Dictionary<string, ActivityRunRow> latest, CancellationToken ct)
     {

@@ -10,11 +10,14 @@ public partial interface IFerryStore
     Task UpdatePipelineRunAsync(Guid id, string status, DateTimeOffset? runEnd, string? message, DateTimeOffset now, CancellationToken ct);
     Task RequestRunCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct);
 
-    Task InsertActivityRunAsync(ActivityRunRow run, CancellationToken ct);
+    /// <summary>Records an attempt of an activity; false (and nothing written) when that attempt of the activity is already recorded.</summary>
+    Task<bool> InsertActivityRunAsync(ActivityRunRow run, CancellationToken ct);
     Task<ActivityRunRow?> GetActivityRunAsync(Guid id, CancellationToken ct);
     Task<IReadOnlyList<ActivityRunRow>> ListActivityRunsAsync(Guid runId, CancellationToken ct);
     /// <summary>Writes the activity run's status, node, output, error and times.</summary>
     Task UpdateActivityRunAsync(ActivityRunRow run, CancellationToken ct);
+    /// <summary>Writes a running activity's progress as its output, only while it is still InProgress (never over its outcome).</summary>
+    Task UpdateActivityRunProgressAsync(Guid id, string outputJson, CancellationToken ct);
 
     Task InsertJobAsync(JobRow job, CancellationToken ct);
     Task<JobRow?> GetJobAsync(Guid id, CancellationToken ct);

@@ -70,5 +70,10 @@ public static class Schema
             "not_before BIGINT NOT NULL, created_at BIGINT NOT NULL, cancel_requested INTEGER NOT NULL, history TEXT NOT NULL)",
             "CREATE INDEX jobs_by_queue ON jobs (queue, status, not_before)",
         ],
+        [
+            // One row per attempt of an activity: two completions moving one run on at once (two nodes, two server
+            // instances) cannot both start the activity that follows.
+            "CREATE UNIQUE INDEX activity_runs_one_attempt ON activity_runs (run_id, activity, attempt)",
+        ],
     ];
 }

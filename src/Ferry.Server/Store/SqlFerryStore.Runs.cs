@@ -30,9 +30,13 @@ public sealed partial class SqlFerryStore
     public Task RequestRunCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct) =>
         ExecuteAsync("UPDATE pipeline_runs SET cancel_requested = 1, last_updated = @now WHERE id = @id", ct, ("id", id.ToString()), ("now", now.ToUnixTimeMilliseconds()));
 
-    public Task InsertActivityRunAsync(ActivityRunRow r, CancellationToken ct) =>
-        ExecuteAsync($"INSERT INTO activity_runs ({ActivityRunColumns}) VALUES (@id, @runId, @activity, @type, @status, @runtime, @node, @input, @output, " +
-                     "@error, @queued, @start, @end, @attempt)", ct, ActivityRunParameters(r));
+    public async Task<bool> InsertActivityRunAsync(ActivityRunRow r, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, $"INSERT INTO activity_runs ({ActivityRunColumns}) VALUES (@id, @runId, @activity, @type, @status, @runtime, " +
+                                                  "@node, @input, @output, @error, @queued, @start, @end, @attempt) ON CONFLICT DO NOTHING", ActivityRunParameters(r));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
 
     public Task<ActivityRunRow?> GetActivityRunAsync(Guid id, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {ActivityRunColumns} FROM activity_runs WHERE id = @id", ReadActivityRun, ct, ("id", id.ToString()));
@@ -44,6 +48,9 @@ public sealed partial class SqlFerryStore
     public Task UpdateActivityRunAsync(ActivityRunRow r, CancellationToken ct) =>
         ExecuteAsync("UPDATE activity_runs SET status = @status, runtime = @runtime, node = @node, input = @input, output = @output, error = @error, " +
                      "run_start = @start, run_end = @end WHERE id = @id", ct, ActivityRunParameters(r));
+
+    public Task UpdateActivityRunProgressAsync(Guid id, string outputJson, CancellationToken ct) =>
+        ExecuteAsync("UPDATE activity_runs SET output = @output WHERE id = @id AND status = 'InProgress'", ct, ("id", id.ToString()), ("output", outputJson));
 
     public Task InsertJobAsync(JobRow j, CancellationToken ct) =>
         ExecuteAsync($"INSERT INTO jobs ({JobColumns}) VALUES (@id, @queue, @activityRunId, @payload, @status, @nodeId, @nodeName, @epoch, @expires, " +
