@@ -147,4 +147,57 @@ public sealed class TypeConversionTests
     }
 
     private static JsonObject Translator(JsonObject settings) => new() { ["type"] = "TabularTranslator", ["typeConversion"] = true, ["typeConversionSettings"] = settings };
+
+    [Fact]
+    public void Text_parsed_straight_into_typed_columns_reads_exactly_what_the_general_parser_reads()
+    {
+        // The general parser (boxed, per value) is the reference; the typed one must agree on every value and every refusal.
+        string[] inputs = ["0", "42", " -17 ", "+5", "2147483648", "-9223372036854775808", "9223372036854775808", "12.5", "1e3", "-0.000123", "1,5",
+            "1.234,5", "NaN", "Infinity", "", "  ", "abc", "0x10", "79228162514264337593543950335", "2026-11-22", " 2026-11-22 ", "22.11.2026",
+            "2026-11-22 13:45:10.1234567", "2026-11-22T13:45:10Z", "2026-11-22 13:45:10+02:00", "11/22/2026", "2026-02-30",
+            "0f8fad5b-d9cb-469f-a165-70867728950e", "{0F8FAD5B-D9CB-469F-A165-70867728950E}", "0f8fad5bd9cb469fa16570867728950e", "not-a-guid", "true", "False", " yes ", "N", "t", "TRUE1", "yſs", "yeſ", "ja"];
+        var random = new Random(11);
+        var generated = Enumerable.Range(0, 2000).Select(i => (i % 4) switch
+        {
+            0 => random.NextInt64(long.MinValue, long.MaxValue).ToString(CultureInfo.InvariantCulture),
+            1 => (random.NextDouble() * Math.Pow(10, random.Next(-8, 20))).ToString("R", CultureInfo.InvariantCulture),
+            2 => new DateTime(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks)).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            _ => Guid.NewGuid().ToString(i % 8 == 3 ? "N" : "D"),
+        });
+        foreach (var culture in new[] { "", "de-DE", "en-US" })
+        {
+            var settings = Default with { Culture = CultureInfo.GetCultureInfo(culture) };
+            foreach (var text in inputs.Concat(generated))
+            {
+                Agree<int>(text, settings);
+                Agree<long>(text, settings);
+                Agree<short>(text, settings);
+                Agree<decimal>(text, settings);
+                Agree<double>(text, settings);
+                Agree<Guid>(text, settings);
+                Agree<bool>(text, settings);
+                Agree<DateOnly>(text, settings);
+                Agree<DateTime>(text, settings);
+                Agree<DateTimeOffset>(text, settings);
+            }
+        }
+    }
+
+    private static void Agree<T>(string text, TypeConversionSettings settings)
+    {
+        Assert.True(TextValues.ParsesTyped(typeof(T), settings));
+        object? expected;
+        try
+        {
+            expected = TextValues.Parse(text, typeof(T), settings);
+        }
+        catch (FormatException)
+        {
+            expected = null;
+        }
+        var parsed = TextValues.TryParse(text, settings, out T value);
+        Assert.True(parsed == expected is not null, $"'{text}' as {typeof(T).Name} ({settings.Culture.Name}): general {expected ?? "refuses"}, typed {(parsed ? value : "refuses")}");
+        if (parsed)
+            Assert.Equal(expected, value);
+    }
 }

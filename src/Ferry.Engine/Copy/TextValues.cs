@@ -198,5 +198,99 @@ public static class TextValues
         }
     }
 
+    /// <summary>
+    /// The typed twin of <see cref="Parse(string, Type, TypeConversionSettings)"/> for the types tables hold most, with the
+    /// same rules (trimmed, the settings' culture and formats) and no boxing: false when the text is not a valid
+    /// <typeparamref name="T"/> (or <typeparamref name="T"/> is not one of them), and Parse then says why.
+    /// </summary>
+    public static bool TryParse<T>(ReadOnlySpan<char> text, TypeConversionSettings settings, out T value)
+    {
+        var s = text.Trim();
+        var culture = settings.Culture;
+        bool ok;
+        if (typeof(T) == typeof(int))
+        {
+            ok = int.TryParse(s, NumberStyles.Integer, culture, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(long))
+        {
+            ok = long.TryParse(s, NumberStyles.Integer, culture, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(short))
+        {
+            ok = short.TryParse(s, NumberStyles.Integer, culture, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(decimal))
+        {
+            ok = decimal.TryParse(s, NumberStyles.Float, culture, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            ok = double.TryParse(s, NumberStyles.Float, culture, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(bool) && !System.Text.Ascii.IsValid(s))
+        {
+            // Invariant upper-casing maps some letters beyond ASCII onto ASCII ones (U+017F to S): Parse decides those.
+            try
+            {
+                value = (T)Parse(s.ToString(), typeof(bool), settings);
+                ok = true;
+            }
+            catch (FormatException)
+            {
+                value = default!;
+                ok = false;
+            }
+        }
+        else if (typeof(T) == typeof(bool))
+        {
+            // ASCII: Parse's invariant upper-casing is what OrdinalIgnoreCase compares.
+            var yes = s.Equals("TRUE", StringComparison.OrdinalIgnoreCase) || s.Equals("T", StringComparison.OrdinalIgnoreCase) || s is "1"
+                      || s.Equals("YES", StringComparison.OrdinalIgnoreCase) || s.Equals("Y", StringComparison.OrdinalIgnoreCase);
+            var no = !yes && (s.Equals("FALSE", StringComparison.OrdinalIgnoreCase) || s.Equals("F", StringComparison.OrdinalIgnoreCase) || s is "0"
+                              || s.Equals("NO", StringComparison.OrdinalIgnoreCase) || s.Equals("N", StringComparison.OrdinalIgnoreCase));
+            ok = yes || no;
+            value = (T)(object)yes;
+        }
+        else if (typeof(T) == typeof(Guid))
+        {
+            ok = Guid.TryParse(s, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(DateOnly) && settings.DateTimeFormat is null)
+        {
+            ok = DateOnly.TryParse(s, culture, DateTimeStyles.None, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(DateTime) && settings.DateTimeFormat is null)
+        {
+            ok = DateTime.TryParse(s, culture, DateTimeStyles.AllowWhiteSpaces, out var v);
+            value = (T)(object)v;
+        }
+        else if (typeof(T) == typeof(DateTimeOffset) && settings.DateTimeOffsetFormat is null)
+        {
+            ok = DateTimeOffset.TryParse(s, culture, DateTimeStyles.AssumeUniversal, out var v);
+            value = (T)(object)v;
+        }
+        else
+        {
+            ok = false;
+            value = default!;
+        }
+        return ok;
+    }
+
+    /// <summary>Whether <see cref="TryParse{T}"/> reads <paramref name="type"/> (with these settings' formats).</summary>
+    public static bool ParsesTyped(Type type, TypeConversionSettings settings) =>
+        type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(decimal) || type == typeof(double) || type == typeof(Guid)
+        || type == typeof(bool)
+        || (settings.DateTimeFormat is null && (type == typeof(DateOnly) || type == typeof(DateTime)))
+        || (settings.DateTimeOffsetFormat is null && type == typeof(DateTimeOffset));
+
     public static string Describe(Type type) => type == typeof(byte[]) ? "base64 byte array" : type.Name;
 }

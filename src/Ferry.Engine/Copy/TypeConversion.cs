@@ -67,6 +67,7 @@ public sealed class TypeConversion
     private readonly IReadOnlyList<CopyColumn> _columns;
     private readonly Type[] _targets;
     private readonly ColumnBuffer?[] _converted;
+    private readonly TextParser?[] _parsers;
     private readonly RowBatch _output;
     private readonly bool[] _rejected;
     private readonly TypeConversionSettings _settings;
@@ -77,6 +78,9 @@ public sealed class TypeConversion
         _targets = targets.ToArray();
         _settings = settings;
         _converted = columns.Select((c, i) => c.Type == _targets[i] ? null : ColumnBuffer.For(_targets[i], capacity)).ToArray();
+        _parsers = columns.Select((c, i) => c.Type == typeof(string) && _targets[i] != typeof(string) && TextValues.ParsesTyped(_targets[i], settings)
+            ? (TextParser)Activator.CreateInstance(typeof(TextParser<>).MakeGenericType(_targets[i]))!
+            : null).ToArray();
         _output = new RowBatch(columns.Count, capacity);
         _rejected = new bool[capacity];
     }
@@ -97,6 +101,10 @@ public sealed class TypeConversion
             var source = input.Columns[c];
             for (var r = 0; r < input.Count; r++)
             {
+                // Text into the number, date or UUID column a table wants: parsed straight into it. A value that does not
+                // parse takes the general way below, which says why.
+                if (_parsers[c] is { } parser && !_rejected[r] && parser.TryParse(source, target, r, _settings))
+                    continue;
                 if (_rejected[r] || source.GetBoxed(r) is not { } value)
                 {
                     target.SetBoxed(r, null);
@@ -115,6 +123,24 @@ public sealed class TypeConversion
             }
         }
         return _output;
+    }
+
+    /// <summary>Parses row r of a text column into a typed one without boxing (<see cref="TextValues.TryParse{T}"/>).</summary>
+    private abstract class TextParser
+    {
+        public abstract bool TryParse(ColumnBuffer source, ColumnBuffer target, int row, TypeConversionSettings settings);
+    }
+
+    private sealed class TextParser<T> : TextParser
+    {
+        public override bool TryParse(ColumnBuffer source, ColumnBuffer target, int row, TypeConversionSettings settings)
+        {
+            var text = (ColumnBuffer<string>)source;
+            if (text.Nulls[row] || !TextValues.TryParse(text.Values[row], settings, out T value))
+                return false;
+            ((ColumnBuffer<T>)target).Set(row, value);
+            return true;
+        }
     }
 
     /// <summary>One value as <paramref name="type"/>; throws <see cref="FormatException"/> saying why it cannot be.</summary>
