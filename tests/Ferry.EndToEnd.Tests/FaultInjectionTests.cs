@@ -400,6 +400,58 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         Assert.Equal("Failed", (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Scenario7_a_node_whose_clock_is_five_minutes_off_is_shown_with_clock_skew_and_no_lease_is_rescued_early()
+    {
+        const int Rows = 10;
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync);
+        // The real clock of each node's process moved (libfaketime, Debian's faketime). A node 5 min ahead signs calls
+        // from the future: all refused. One 5 min behind signs calls that look 300 s old, inside a signature's 5 min
+        // (+60 s) life: accepted, but it is Limited with the skew named, because a little more drift and it is cut off.
+        await _nodes.StartAsync(server, "ha-ir", "node-ahead", createRuntime: false, expectedState: "Offline", beforeStart: AllowLocalMachineAsync,
+            env: FakeClock("+5m"));
+        await _nodes.StartAsync(server, "ha-ir", "node-behind", createRuntime: false, expectedState: "Limited", beforeStart: AllowLocalMachineAsync,
+            env: FakeClock("-5m"));
+        await SlowCopiesPipelineAsync(server, "ha-ir", "copies", 6, Rows);
+
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "copies"))["runId"]!.GetValue<string>();
+        await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(120));
+
+        var activities = await ActivitiesAsync(server, runId);
+        Assert.All(activities, AssertSucceeded);
+        Assert.All(activities, a => Assert.NotEqual("node-ahead", a["node"]!.GetValue<string>()));
+        Assert.Equal(6L * Rows, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
+        // Every job started once: leases are timed by the server's clock alone, so the node behind kept its leases
+        // (renewals accepted) and none was rescued early; the node ahead took none (its polls were refused).
+        Assert.Equal(6, StartedJobs(_nodes.Output).Count);
+        Assert.All(StartedJobs(_nodes.Output).Values, starts => Assert.Equal(1, starts));
+        Assert.DoesNotContain("Running activity", _nodes.OutputOf("node-ahead"), StringComparison.Ordinal);
+
+        var nodes = (await server.FerryJsonAsync("ir", "get-status", "--name", "ha-ir"))["properties"]!["typeProperties"]!["nodes"]!.AsArray()
+            .ToDictionary(n => n!["nodeName"]!.GetValue<string>(), n => n!);
+        Assert.Equal(("Online", null), (nodes["node-a"]["status"]!.GetValue<string>(), nodes["node-a"]["lastError"]?.GetValue<string>()));
+        Assert.Equal("Offline", nodes["node-ahead"]["status"]!.GetValue<string>());
+        Assert.Matches(@"^clock skew: the node's clock is (29\d|30\d) s ahead of the server's", nodes["node-ahead"]["lastError"]!.GetValue<string>());
+        Assert.Equal("Limited", nodes["node-behind"]["status"]!.GetValue<string>());
+        Assert.Matches(@"^clock skew: the node's clock is (29\d|30\d) s behind the server's", nodes["node-behind"]["lastError"]!.GetValue<string>());
+        var history = (await server.FerryJsonAsync("ir", "status-history", "--name", "ha-ir", "--limit", "200"))["value"]!.AsArray()
+            .Select(e => $"{e!["nodeName"]}:{e["status"]}:{e["cause"]}").ToList();
+        Assert.Contains(history, e => e.StartsWith("node-ahead:Offline:", StringComparison.Ordinal) && e.Contains("clock skew", StringComparison.Ordinal));
+        Assert.Contains(history, e => e.StartsWith("node-behind:Limited:", StringComparison.Ordinal) && e.Contains("clock skew", StringComparison.Ordinal));
+        Assert.DoesNotContain(history, e => e.StartsWith("node-ahead:Online", StringComparison.Ordinal) || e.StartsWith("node-behind:Online", StringComparison.Ordinal));
+        _output.WriteLine($"scenario 7: node 5 min ahead Offline, node 5 min behind Limited, both with the clock skew named; " +
+                          $"{activities.Count} copies, each started once ({activities.Count(a => a["node"]!.GetValue<string>() == "node-behind")} on the node behind)");
+    }
+
+    /// <summary>The environment that moves a process's clock by <paramref name="offset"/> (libfaketime, from Debian's faketime package).</summary>
+    private static Dictionary<string, string> FakeClock(string offset)
+    {
+        var library = Directory.GetDirectories("/usr/lib").Select(d => Path.Combine(d, "faketime", "libfaketime.so.1")).FirstOrDefault(File.Exists)
+                      ?? throw new InvalidOperationException("libfaketime is missing: apt-get install faketime (./scripts/test installs it)");
+        return new() { ["LD_PRELOAD"] = library, ["FAKETIME"] = offset, ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1" };
+    }
+
     /// <summary>An activity run succeeded; when not, the assertion shows the whole run, its error included.</summary>
     private static void AssertSucceeded(JsonNode activity) =>
         Assert.True(activity["status"]!.GetValue<string>() == "Succeeded", activity.ToJsonString());

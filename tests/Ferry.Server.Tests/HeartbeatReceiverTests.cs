@@ -37,6 +37,26 @@ public class HeartbeatReceiverTests
     }
 
     [Fact]
+    public async Task A_node_whose_clock_is_off_beyond_the_leeway_is_limited_with_the_skew_named_until_it_is_set_right()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
+        await cp.HeartbeatAsync(node.NodeId, nodeClockOffset: TimeSpan.FromSeconds(-30)); // within the 60 s leeway
+
+        await cp.HeartbeatAsync(node.NodeId, nodeClockOffset: TimeSpan.FromMinutes(-4));
+        var skewed = (await cp.Runtimes.GetStatusAsync("default", "ir1", default)).Properties.TypeProperties.Nodes!.Single();
+        await cp.HeartbeatAsync(node.NodeId);
+
+        Assert.Equal(NodeStatus.Limited, skewed.Status);
+        Assert.StartsWith("clock skew: the node's clock is 240 s behind the server's, beyond the 60 s tolerance; its calls are refused once it is 360 s behind",
+            skewed.LastError, StringComparison.Ordinal);
+        var events = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 10, default)).Value.Where(e => e.NodeName == "node-a").Take(3).ToList();
+        Assert.Equal([(NodeStatus.Online, "clock in step with the server's again"), (NodeStatus.Limited, skewed.LastError!), (NodeStatus.Online, "first heartbeat")],
+            events.Select(e => (e.Status, e.Cause)));
+        Assert.Null((await cp.Runtimes.GetStatusAsync("default", "ir1", default)).Properties.TypeProperties.Nodes!.Single().LastError);
+    }
+
+    [Fact]
     public async Task Steady_heartbeats_record_nothing_new()
     {
         var cp = await ControlPlane.StartAsync();

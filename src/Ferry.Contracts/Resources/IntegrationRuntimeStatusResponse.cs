@@ -38,6 +38,12 @@ public sealed record SelfHostedIntegrationRuntimeNode(
 {
     /// <summary>When the control plane last heard the node's heartbeat (Ferry's addition: the first thing to ask of a node that went quiet).</summary>
     public DateTimeOffset? LastHeartbeatTime { get; init; }
+
+    /// <summary>
+    /// The last failure known of the node (Ferry's addition): what the node reported on its last heartbeat, or why the
+    /// server refused its last call (clock skew, a bad signature); null when all is well.
+    /// </summary>
+    public string? LastError { get; init; }
 }
 
 /// <summary>Node status values, ADF's names.</summary>

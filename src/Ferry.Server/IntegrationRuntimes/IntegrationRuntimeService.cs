@@ -274,6 +274,8 @@ public sealed class IntegrationRuntimeService(
         })
     {
         LastHeartbeatTime = n.LastHeartbeatAt,
+        LastError = n.ClockSkewSeconds is { } skew ? NodeStatusRules.ClockSkewCause(skew, options.ClockLeewaySeconds, options.SignatureLifetimeSeconds)
+            : n.LastError is { Length: > 0 } error ? error : null,
     };
 
     /// <summary>Every endpoint a node must reach (the reference's "View Service URLs"), so firewall rules can be written from it.</summary>

@@ -29,13 +29,16 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         var approvalRequired = state?.Runtime.NodeApprovalRequired ?? false;
         var inSync = NodeStatusRules.CredentialInSync(heartbeat.CredentialKeyVersion, runtimeVersion);
         var relayOk = NodeStatusRules.RelayUsable(heartbeat.RelayConnected, relayRequired: !selfContained);
-        var target = inSync && relayOk ? NodeStatus.Online : NodeStatus.Limited;
+        // The node's clock as it signed the heartbeat, against the server's: a few seconds of transit make it look behind.
+        var skew = (int)Math.Round((heartbeat.Clock - now).TotalSeconds);
+        int? clockSkew = Math.Abs(skew) > options.ClockLeewaySeconds ? skew : null;
+        var target = inSync && relayOk && clockSkew is null ? NodeStatus.Online : NodeStatus.Limited;
         var wasUp = (node.RecordedStatus is NodeStatus.Online or NodeStatus.Limited) && !node.Stopped;
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
             heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey,
             heartbeat.RelayConnected, heartbeat.RelayError, inSync ? null : heartbeat.CredentialSyncSignature, heartbeat.RemoteAccessPort,
-            heartbeat.RemoteAccessCertificate), ct);
+            heartbeat.RemoteAccessCertificate, clockSkew), ct);
         if (!wasUp || node.RecordedStatus != target)
         {
             var reasons = new List<string>();
@@ -47,8 +50,11 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             if (!relayOk)
                 reasons.Add($"relay disconnected ({heartbeat.RelayError ?? "no reason given"}): interactive authoring is unavailable until it reconnects, " +
                             "or until selfContainedInteractiveAuthoringEnabled is set on the runtime");
+            if (clockSkew is { } seconds)
+                reasons.Add(NodeStatusRules.ClockSkewCause(seconds, options.ClockLeewaySeconds, options.SignatureLifetimeSeconds));
             if (wasUp && target == NodeStatus.Online)
                 reasons.Add(node.CredentialKeyVersion != heartbeat.CredentialKeyVersion ? "credentials in sync"
+                    : node.ClockSkewSeconds is not null ? "clock in step with the server's again"
                     : heartbeat.RelayConnected == false ? "relay no longer needed: self-contained interactive authoring is on" : "relay connected");
             if (heartbeat.LastError is { Length: > 0 } error)
                 reasons.Add($"while away the node saw: {error}");

@@ -12,8 +12,9 @@ public static class NodeStatusRules
     /// <summary>
     /// Offline when the node said it stopped, or when it has been silent for longer than the offline threshold
     /// (the reference's "offline means the heartbeat stopped"); Initializing between registration and the first
-    /// heartbeat; Limited while it heartbeats but lacks the runtime's current credential key, or while its relay is down
-    /// and the runtime needs the relay (self-contained interactive authoring off); Online otherwise.
+    /// heartbeat; Limited while it heartbeats but lacks the runtime's current credential key, while its relay is down
+    /// and the runtime needs the relay (self-contained interactive authoring off), or while its clock is off by more than
+    /// the leeway (its calls are still accepted, but a little more drift and they are not); Online otherwise.
     /// </summary>
     public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter, int runtimeCredentialVersion = 0, bool relayRequired = false)
     {
@@ -24,6 +25,7 @@ public static class NodeStatusRules
         if (now - last > offlineAfter)
             return NodeStatus.Offline;
         return CredentialInSync(node.CredentialKeyVersion, runtimeCredentialVersion) && RelayUsable(node.RelayConnected, relayRequired)
+               && node.ClockSkewSeconds is null
             ? NodeStatus.Online
             : NodeStatus.Limited;
     }
@@ -33,6 +35,13 @@ public static class NodeStatusRules
 
     /// <summary>A node is in sync when it holds the runtime's current credential key, or when the runtime has none yet.</summary>
     public static bool CredentialInSync(int nodeVersion, int runtimeVersion) => runtimeVersion == 0 || nodeVersion == runtimeVersion;
+
+    /// <summary>What a node's clock being <paramref name="skewSeconds"/> off (+ ahead) means, and what to do.</summary>
+    public static string ClockSkewCause(int skewSeconds, int leewaySeconds, int signatureLifetimeSeconds) => skewSeconds > 0
+        ? $"clock skew: the node's clock is {skewSeconds} s ahead of the server's, beyond the {leewaySeconds} s tolerance; " +
+          "its calls are refused once it is further ahead than that. Set the node's clock right (NTP)."
+        : $"clock skew: the node's clock is {-skewSeconds} s behind the server's, beyond the {leewaySeconds} s tolerance; " +
+          $"its calls are refused once it is {signatureLifetimeSeconds + leewaySeconds} s behind. Set the node's clock right (NTP).";
 
     /// <summary>No nodes: NeedRegistration; every node Online: Online; some Online or Limited: Limited; none: Offline.</summary>
     public static string Aggregate(IReadOnlyCollection<string> nodeStatuses)

@@ -33,7 +33,8 @@ public sealed record NodeRow(
     bool? RelayConnected = null,
     string? RelayError = null,
     int? RemotePort = null,
-    string? RemoteCertificate = null);
+    string? RemoteCertificate = null,
+    int? ClockSkewSeconds = null);
 
 /// <summary>The figures a heartbeat brings, written in one statement.</summary>
 public sealed record HeartbeatUpdate(
@@ -55,7 +56,8 @@ public sealed record HeartbeatUpdate(
     string? RelayError = null,
     string? SyncSignature = null,
     int? RemotePort = null,
-    string? RemoteCertificate = null);
+    string? RemoteCertificate = null,
+    int? ClockSkewSeconds = null);
 
 /// <summary>A runtime that was deleted, remembered so its keys fail with "deleted" rather than "unknown".</summary>
 public sealed record DeletedRuntimeRow(Guid Id, string Factory, string Name, DateTimeOffset DeletedAt);

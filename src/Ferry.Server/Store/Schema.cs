@@ -75,5 +75,9 @@ public static class Schema
             // instances) cannot both start the activity that follows.
             "CREATE UNIQUE INDEX activity_runs_one_attempt ON activity_runs (run_id, activity, attempt)",
         ],
+        [
+            // How far the node's clock was from the server's at its last heartbeat (seconds, + ahead), when beyond the leeway.
+            "ALTER TABLE nodes ADD COLUMN clock_skew_seconds INTEGER",
+        ],
     ];
 }

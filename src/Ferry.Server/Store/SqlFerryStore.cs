@@ -16,7 +16,7 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
         "id, runtime_id, name, machine_name, public_key, version, registered_at, last_connect_at, last_start_at, last_stop_at, " +
         "last_heartbeat_at, stopped, concurrent_jobs_limit, max_concurrent_jobs, processor_count, total_memory_mb, operating_system, " +
         "cpu_utilization, available_memory_mb, jobs_running, sent_bytes, received_bytes, ip_address, last_error, recorded_status, credential_key_version, sync_public_key, sealed_credential, " +
-        "relay_connected, relay_error, remote_port, remote_certificate";
+        "relay_connected, relay_error, remote_port, remote_certificate, clock_skew_seconds";
 
     public string DatabaseKind => dialect.Name;
 
@@ -114,7 +114,7 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
             return false;
         await ExecAsync(conn, tx, $"INSERT INTO nodes ({NodeColumns}, name_key) VALUES (@id, @runtimeId, @name, @machineName, @publicKey, " +
                                   "@version, @registeredAt, @lastConnectAt, @lastStartAt, @lastStopAt, @lastHeartbeatAt, @stopped, @limit, @max, " +
-                                  "@cores, @memory, @os, @cpu, @available, @running, @sent, @received, @ip, @lastError, @status, @credentialVersion, @syncKey, @sealed, @relayConnected, @relayError, @remotePort, @remoteCertificate, @nameKey)",
+                                  "@cores, @memory, @os, @cpu, @available, @running, @sent, @received, @ip, @lastError, @status, @credentialVersion, @syncKey, @sealed, @relayConnected, @relayError, @remotePort, @remoteCertificate, @clockSkew, @nameKey)",
             ct, NodeParameters(n));
         await tx.CommitAsync(ct);
         return true;
@@ -134,13 +134,13 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
                      // A new one-off sync key makes anything sealed to the previous one useless.
                      "sealed_credential = CASE WHEN sync_public_key = @syncKey THEN sealed_credential ELSE NULL END, sync_public_key = @syncKey, " +
                      "sync_signature = @syncSignature, remote_port = @remotePort, remote_certificate = @remoteCertificate, " +
-                     "relay_connected = @relayConnected, relay_error = @relayError WHERE id = @id", ct,
+                     "relay_connected = @relayConnected, relay_error = @relayError, clock_skew_seconds = @clockSkew WHERE id = @id", ct,
             ("id", h.NodeId.ToString()), ("at", h.At.ToUnixTimeMilliseconds()), ("version", h.Version),
             ("startedAt", h.StartedAt.ToUnixTimeMilliseconds()), ("reconnected", h.Reconnected ? 1 : 0), ("cpu", h.CpuUtilization),
             ("available", h.AvailableMemoryMB), ("running", h.ConcurrentJobsRunning), ("sent", h.SentBytes),
             ("received", h.ReceivedBytes), ("ip", h.IpAddress), ("lastError", h.LastError), ("credentialVersion", h.CredentialKeyVersion), ("syncKey", h.SyncPublicKey),
             ("relayConnected", h.RelayConnected is { } relay ? relay ? 1 : 0 : null), ("relayError", h.RelayError), ("syncSignature", h.SyncSignature),
-            ("remotePort", h.RemotePort), ("remoteCertificate", h.RemoteCertificate));
+            ("remotePort", h.RemotePort), ("remoteCertificate", h.RemoteCertificate), ("clockSkew", h.ClockSkewSeconds));
 
     public Task MarkStoppedAsync(Guid nodeId, DateTimeOffset at, CancellationToken ct) =>
         ExecuteAsync("UPDATE nodes SET stopped = 1, last_stop_at = @at WHERE id = @id", ct,
@@ -290,6 +290,7 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
         ("running", n.ConcurrentJobsRunning), ("sent", n.SentBytes), ("received", n.ReceivedBytes), ("ip", n.IpAddress),
         ("lastError", n.LastError), ("status", n.RecordedStatus), ("credentialVersion", n.CredentialKeyVersion), ("syncKey", n.SyncPublicKey), ("sealed", n.SealedCredential),
         ("relayConnected", n.RelayConnected is { } relay ? relay ? 1 : 0 : null), ("relayError", n.RelayError), ("remotePort", n.RemotePort), ("remoteCertificate", n.RemoteCertificate), ("nameKey", n.Name.ToUpperInvariant()),
+        ("clockSkew", n.ClockSkewSeconds),
     ];
 
     private static RuntimeRow ReadRuntime(DbDataReader r) => new(
@@ -306,7 +307,8 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
         r.IsDBNull(23) ? null : r.GetString(23), r.GetString(24), Convert.ToInt32(r.GetValue(25)),
         r.IsDBNull(26) ? null : r.GetString(26), r.IsDBNull(27) ? null : r.GetString(27),
         r.IsDBNull(28) ? null : Convert.ToInt32(r.GetValue(28)) != 0, r.IsDBNull(29) ? null : r.GetString(29),
-        r.IsDBNull(30) ? null : Convert.ToInt32(r.GetValue(30)), r.IsDBNull(31) ? null : r.GetString(31));
+        r.IsDBNull(30) ? null : Convert.ToInt32(r.GetValue(30)), r.IsDBNull(31) ? null : r.GetString(31),
+        r.IsDBNull(32) ? null : Convert.ToInt32(r.GetValue(32)));
 
     private static DateTimeOffset Time(DbDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(r.GetValue(i)));
     private static DateTimeOffset? NullableTime(DbDataReader r, int i) => r.IsDBNull(i) ? null : Time(r, i);
