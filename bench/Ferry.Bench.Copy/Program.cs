@@ -2,7 +2,7 @@
 // \copy and by Ferry's copy engine (the same code a node runs), in this one run, one after the other. Prints a
 // markdown row per case with both rates and their ratio, and the peak resident memory of this process (Ferry's side:
 // psql runs as its own process).
-// Usage: Ferry.Bench.Copy --connection CONNSTRING --psql PATH [--rows N] [--rounds N] [--work DIR]
+// Usage: Ferry.Bench.Copy --connection CONNSTRING --psql PATH [--rows N] [--rounds N] [--work DIR] [--parquet] [--csv-in]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -16,6 +16,7 @@ string? connection = null, psql = null, work = null;
 var rows = 1_000_000;
 var rounds = 3;
 var parquet = false;
+var csvToTable = false;
 string? duckdb = null;
 for (var i = 0; i < args.Length; i++)
 {
@@ -27,6 +28,7 @@ for (var i = 0; i < args.Length; i++)
         case "--work": work = args[++i]; break;
         case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--parquet": parquet = true; break;
+        case "--csv-in": csvToTable = true; break;
         case "--duckdb": duckdb = args[++i]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
@@ -140,6 +142,23 @@ if (parquet)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Parquet → PostgreSQL vs DuckDB into memory | {rows:N0} | {M("duckParquetMemory"):F2} s | {M("ferryParquetPg"):F2} s | time {M("ferryParquetPg") / M("duckParquetMemory"):F2}× DuckDB's |"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Parquet size, same rows, snappy | {rows:N0} | {duckSize / 1048576.0:F1} MB | {ferrySize / 1048576.0:F1} MB | {(double)ferrySize / duckSize:F2}× DuckDB's |"));
     Console.WriteLine($"Peak resident memory of the Ferry side (this process): {File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(':')[1].Trim()}");
+}
+if (csvToTable)
+{
+    // CSV into a typed table: psql's \copy FROM the CSV it wrote, against Ferry's DelimitedText source into the same table
+    // (every field parsed into its column's type).
+    var csvFile = Parse("""{"type": "DelimitedText", "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "psql.csv"}, "firstRowAsHeader": true}}""");
+    var csvTimes = new Dictionary<string, List<double>> { ["psqlCsvIn"] = [], ["ferryCsvIn"] = [] };
+    for (var round = 0; round < rounds; round++)
+    {
+        await ExecAsync("TRUNCATE bench_psql, bench_ferry");
+        csvTimes["psqlCsvIn"].Add(RunShell($"{psql} -q -c \"\\copy bench_psql FROM '{work}/psql.csv' CSV HEADER\""));
+        csvTimes["ferryCsvIn"].Add(await FerryAsync(csvFile, share, Table("bench_ferry"), pg));
+        Console.Error.WriteLine($"csv-in round {round + 1}: " + string.Join(", ", csvTimes.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value[^1]:F2} s"))));
+    }
+    double C(string key) => csvTimes[key].Order().ElementAt(csvTimes[key].Count / 2);
+    Console.WriteLine();
+    Console.WriteLine(Row("CSV file → PostgreSQL", C("psqlCsvIn"), C("ferryCsvIn")));
 }
 await ExecAsync("DROP TABLE IF EXISTS bench_src, bench_psql, bench_ferry");
 return 0;

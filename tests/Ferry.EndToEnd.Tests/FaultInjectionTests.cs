@@ -444,6 +444,40 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
                           $"{activities.Count} copies, each started once ({activities.Count(a => a["node"]!.GetValue<string>() == "node-behind")} on the node behind)");
     }
 
+    [Fact]
+    public async Task A_node_deleted_while_running_a_job_loses_it_to_another_node_at_once_and_commits_nothing()
+    {
+        const int Rows = 30; // 15 s of reading at half a second a row
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync);
+        await SlowCopiesPipelineAsync(server, "ha-ir", "one", 1, Rows);
+        var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "one"))["runId"]!.GetValue<string>();
+        await Commands.EventuallyAsync(async () =>
+        {
+            var activity = (await ActivitiesAsync(server, runId)).Single();
+            return (activity["status"]!.GetValue<string>() == "InProgress" && activity["node"]?.GetValue<string>() == "node-a", activity.ToJsonString());
+        }, TimeSpan.FromSeconds(30), "the copy running on node-a");
+        await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
+
+        var deleted = await server.FerryAsync("ir", "node", "delete", "--name", "ha-ir", "--node-name", "node-a");
+        Assert.True(deleted.ExitCode == 0, deleted.ToString());
+        // Queued again when the node was removed, not when its 60 s lease would have lapsed.
+        var releasedAfter = await Commands.EventuallyAsync(async () =>
+        {
+            var activity = (await ActivitiesAsync(server, runId)).Single();
+            return (activity["node"]?.GetValue<string>() == "node-b", activity.ToJsonString());
+        }, TimeSpan.FromSeconds(15), "the job leased again by node-b well within the lease");
+        await WaitForRunAsync(server, runId, TimeSpan.FromSeconds(90));
+
+        AssertSucceeded((await ActivitiesAsync(server, runId)).Single());
+        Assert.Equal(Rows, await Sql.ScalarAsync(Db, "SELECT count(*) FROM sink"));
+        Assert.Equal(Rows, await Sql.ScalarAsync(Db, "SELECT count(DISTINCT id) FROM sink"));
+        // The removed node's next renewal was refused: it dropped its copy uncommitted.
+        await Commands.EventuallyAsync(() => Task.FromResult((_nodes.OutputOf("node-a").Contains("no longer holds its lease; nothing was committed", StringComparison.Ordinal),
+            _nodes.OutputOf("node-a"))), TimeSpan.FromSeconds(30), "node-a dropping its work uncommitted");
+        _output.WriteLine($"node delete: the job was leased again by another node {releasedAfter.TotalSeconds:F1} s after the delete (lease 60 s); sink rows {Rows} of {Rows}");
+    }
+
     /// <summary>The environment that moves a process's clock by <paramref name="offset"/> (libfaketime, from Debian's faketime package).</summary>
     private static Dictionary<string, string> FakeClock(string offset)
     {

@@ -48,9 +48,10 @@ public static class JobExecution
                     leaseLost = true;
                     await work.CancelAsync();
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // A missed renewal is allowed for: the lease outlives several.
+                    // A missed renewal (no answer, or a refusal the host does not take for a lost lease) is allowed for:
+                    // the lease outlives several, and the renewal before the commit decides.
                 }
             }
         }, CancellationToken.None);

@@ -75,7 +75,9 @@ public sealed partial class JobRunner(IdentityWatch identities, ServerClient ser
             {
                 return await server.RenewJobAsync(identity, lease.JobId, request, ct);
             }
-            catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound)
+            // The lease went to another node, the job is gone, or this node was removed from the runtime (its jobs were
+            // queued again for the others): in every case the work is another's now.
+            catch (ServerProblemException e) when (e.Code is ErrorCodes.LeaseLost or ErrorCodes.JobNotFound or ErrorCodes.NodeRemoved)
             {
                 throw new LeaseLostException(e.Message);
             }

@@ -242,6 +242,7 @@ public sealed class IntegrationRuntimeService(
         if (node is null)
             return false;
         await store.DeleteNodeAsync(node.Id, ct);
+        await RequeueJobsOfAsync(node, ct);
         // What the removed node holds must open nothing from now on: a remaining node rotates the key and re-seals.
         var hasKey = await store.GetCredentialKeyAsync(runtime.Id, ct) is not null;
         if (hasKey)
@@ -250,6 +251,24 @@ public sealed class IntegrationRuntimeService(
             ? "removed from the runtime; its credential key is retired: the next remaining node to heartbeat rotates it and re-seals every secret"
             : "removed from the runtime", ct);
         return true;
+    }
+
+    /// <summary>
+    /// The jobs a removed node was running go back on the queue at once, for another node, rather than when their
+    /// leases lapse. The removed node can report nothing more: its calls are refused (it is no longer registered), and
+    /// its lease epoch is stale once another node takes the job.
+    /// </summary>
+    private async Task RequeueJobsOfAsync(NodeRow node, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        foreach (var job in await store.ListJobsLeasedByAsync(node.Id, ct))
+        {
+            var history = JsonNode.Parse(job.HistoryJson) as JsonArray ?? [];
+            history.Add(new JsonObject { ["node"] = node.Name, ["outcome"] = "node removed from the runtime while running it" });
+            if (await store.RequeueJobAsync(job.Id, job.Epoch, now, history.ToJsonString(), ct)
+                && await store.GetActivityRunAsync(job.ActivityRunId, ct) is { } activityRun)
+                await store.UpdateActivityRunAsync(activityRun with { Status = Runs.RunStatus.Queued, Node = null }, ct);
+        }
     }
 
     public async Task<IntegrationRuntimeNodeIpAddress> GetNodeIpAddressAsync(string factory, string name, string nodeName, CancellationToken ct)

@@ -30,6 +30,8 @@ public partial interface IFerryStore
     /// <summary>Puts a leased job back on its queue (its lease lapsed) if it is still at <paramref name="epoch"/>.</summary>
     Task<bool> RequeueJobAsync(Guid id, int epoch, DateTimeOffset notBefore, string historyJson, CancellationToken ct);
     Task<IReadOnlyList<JobRow>> ListLapsedJobsAsync(DateTimeOffset now, CancellationToken ct);
+    /// <summary>The jobs <paramref name="nodeId"/> holds a lease on now.</summary>
+    Task<IReadOnlyList<JobRow>> ListJobsLeasedByAsync(Guid nodeId, CancellationToken ct);
     /// <summary>Cancels the jobs of these activity runs: queued ones end at once, leased ones are told at their next renew.</summary>
     Task CancelJobsAsync(IReadOnlyCollection<Guid> activityRunIds, CancellationToken ct);
 }

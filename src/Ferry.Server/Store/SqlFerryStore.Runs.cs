@@ -101,6 +101,9 @@ public sealed partial class SqlFerryStore
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    public Task<IReadOnlyList<JobRow>> ListJobsLeasedByAsync(Guid nodeId, CancellationToken ct) =>
+        QueryAsync($"SELECT {JobColumns} FROM jobs WHERE status = 'Leased' AND node_id = @nodeId", ReadJob, ct, ("nodeId", nodeId.ToString()));
+
     public Task<IReadOnlyList<JobRow>> ListLapsedJobsAsync(DateTimeOffset now, CancellationToken ct) =>
         QueryAsync($"SELECT {JobColumns} FROM jobs WHERE status = 'Leased' AND lease_expires < @now", ReadJob, ct, ("now", now.ToUnixTimeMilliseconds()));
 
