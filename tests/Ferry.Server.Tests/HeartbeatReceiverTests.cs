@@ -57,6 +57,23 @@ public class HeartbeatReceiverTests
     }
 
     [Fact]
+    public async Task A_node_too_old_for_the_server_is_limited_and_told_why_rather_than_given_work()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
+
+        await cp.HeartbeatAsync(node.NodeId, version: "0.0.9");
+
+        var view = (await cp.Runtimes.GetStatusAsync("default", "ir1", default)).Properties.TypeProperties;
+        var shown = view.Nodes!.Single();
+        Assert.Equal((NodeStatus.Limited, "Expired", "Expired"), (shown.Status, shown.VersionStatus, view.VersionStatus));
+        Assert.StartsWith("version 0.0.9 is older than 0.1.0, the oldest this server", shown.LastError, StringComparison.Ordinal);
+        var recorded = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 10, default)).Value.First(e => e.NodeName == "node-a");
+        Assert.Equal(NodeStatus.Limited, recorded.Status);
+        Assert.Contains("it gets no jobs until it is updated", recorded.Cause, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Steady_heartbeats_record_nothing_new()
     {
         var cp = await ControlPlane.StartAsync();

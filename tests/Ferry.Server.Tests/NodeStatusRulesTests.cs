@@ -54,6 +54,17 @@ public class NodeStatusRulesTests
     public void The_runtime_state_aggregates_its_nodes(string[] nodes, string expected) =>
         Assert.Equal(expected, NodeStatusRules.Aggregate(nodes));
 
+    [Theory]
+    [InlineData("0.1.0", "0.1.0", "UpToDate")]
+    [InlineData("0.2.0", "0.1.0", "UpToDate")]
+    [InlineData("0.1.0", "0.3.0", "UpdateAvailable")]
+    [InlineData("0.1.0", "0.4.0", "Expired")]
+    [InlineData("1.4.0", "2.0.0", "Expired")]
+    [InlineData("0.0.9", "0.1.0", "Expired")]
+    [InlineData("garbage", "0.1.0", "Expired")]
+    public void A_nodes_version_is_up_to_date_behind_within_the_window_or_expired(string node, string server, string expected) =>
+        Assert.Equal(expected, NodeStatusRules.VersionStatus(node, server));
+
     [Fact]
     public void The_longest_registered_online_node_is_the_active_dispatcher_and_the_role_moves_when_it_goes_offline()
     {

@@ -14,6 +14,7 @@ public static class ErrorCodes
     public const string RuntimeDeleted = "RuntimeDeleted";
     public const string NodeNotFound = "NodeNotFound";
     public const string NodeRemoved = "NodeRemoved";
+    public const string NodeVersionUnsupported = "NodeVersionUnsupported";
     public const string UnsupportedRuntimeType = "UnsupportedRuntimeType";
     public const string RuntimeTypeChange = "RuntimeTypeChange";
     public const string NotSelfHosted = "NotSelfHosted";

@@ -5,6 +5,7 @@ using Ferry.Contracts.Protocol;
 using Ferry.Server.Errors;
 using Ferry.Server.Jobs;
 using Ferry.Server.Nodes;
+using Ferry.Server.IntegrationRuntimes;
 using Ferry.Server.Runs;
 
 namespace Ferry.Server.Api;
@@ -38,6 +39,10 @@ public static class RunEndpoints
         {
             var bytes = await body.ReadBytesAsync(context.Request, ct);
             var node = await auth.AuthenticateAsync(context.Request, bytes, ct);
+            // A node too old for this server could misread a job: it is told why and gets none.
+            if (NodeStatusRules.TooOld(node.Version))
+                throw new FerryException(StatusCodes.Status409Conflict, ErrorCodes.NodeVersionUnsupported,
+                    NodeStatusRules.TooOldCause(node.Version, IntegrationRuntimeService.ServerVersion));
             var request = RequestBody.Deserialize(bytes, json.JobPollRequest);
             var lease = await jobs.PollAsync(node.RuntimeId.ToString(), node.Id, node.Name, Math.Min(request.FreeSlots, node.ConcurrentJobsLimit),
                 JobService.PollWait, ct);

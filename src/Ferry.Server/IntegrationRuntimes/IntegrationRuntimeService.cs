@@ -170,7 +170,8 @@ public sealed class IntegrationRuntimeService(
             Nodes: views,
             AutoUpdate: runtime.AutoUpdate,
             UpdateDelayOffset: runtime.UpdateDelayOffset,
-            VersionStatus: views.Count == 0 ? null : views.All(v => v.VersionStatus == "UpToDate") ? "UpToDate" : "UpdateAvailable",
+            VersionStatus: views.Count == 0 ? null : views.Any(v => v.VersionStatus == "Expired") ? "Expired"
+                : views.All(v => v.VersionStatus == "UpToDate") ? "UpToDate" : "UpdateAvailable",
             ServiceUrls: ServiceUrls(),
             Links: []);
         var state = NodeStatusRules.Aggregate(nodes.Select(n => n.Status).ToList());
@@ -279,7 +280,7 @@ public sealed class IntegrationRuntimeService(
 
     private SelfHostedIntegrationRuntimeNode ToNodeView(NodeRow n, string status, bool isActiveDispatcher, int runtimeCredentialVersion) => new(
         n.Name, n.MachineName, status, n.Version,
-        ParseVersion(n.Version) >= ParseVersion(ServerVersion) ? "UpToDate" : "UpdateAvailable",
+        NodeStatusRules.VersionStatus(n.Version, ServerVersion),
         n.RegisteredAt, n.LastConnectAt, n.LastStartAt, n.LastStopAt, isActiveDispatcher, n.ConcurrentJobsLimit, n.MaxConcurrentJobs,
         new Dictionary<string, string>
         {
@@ -293,7 +294,8 @@ public sealed class IntegrationRuntimeService(
         })
     {
         LastHeartbeatTime = n.LastHeartbeatAt,
-        LastError = n.ClockSkewSeconds is { } skew ? NodeStatusRules.ClockSkewCause(skew, options.ClockLeewaySeconds, options.SignatureLifetimeSeconds)
+        LastError = NodeStatusRules.TooOld(n.Version) ? NodeStatusRules.TooOldCause(n.Version, ServerVersion)
+            : n.ClockSkewSeconds is { } skew ? NodeStatusRules.ClockSkewCause(skew, options.ClockLeewaySeconds, options.SignatureLifetimeSeconds)
             : n.LastError is { Length: > 0 } error ? error : null,
     };
 

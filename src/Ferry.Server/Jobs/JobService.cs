@@ -30,7 +30,7 @@ public sealed class JobService(IFerryStore store, RunOrchestrator orchestrator, 
             if (freeSlots > 0)
             {
                 var now = time.GetUtcNow();
-                if (await store.TryLeaseJobAsync(queue, nodeId, nodeName, now, now + Lease, ct) is { } job)
+                if (await store.TryLeaseJobAsync(queue, nodeId, nodeName, now, now + Lease, ct, registeredNode: queue != RunOrchestrator.ManagedQueue) is { } job)
                     return await StartedAsync(job, nodeName, ct);
             }
             var left = deadline - time.GetUtcNow();

@@ -32,7 +32,8 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         // The node's clock as it signed the heartbeat, against the server's: a few seconds of transit make it look behind.
         var skew = (int)Math.Round((heartbeat.Clock - now).TotalSeconds);
         int? clockSkew = Math.Abs(skew) > options.ClockLeewaySeconds ? skew : null;
-        var target = inSync && relayOk && clockSkew is null ? NodeStatus.Online : NodeStatus.Limited;
+        var tooOld = NodeStatusRules.TooOld(heartbeat.Version);
+        var target = inSync && relayOk && clockSkew is null && !tooOld ? NodeStatus.Online : NodeStatus.Limited;
         var wasUp = (node.RecordedStatus is NodeStatus.Online or NodeStatus.Limited) && !node.Stopped;
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
@@ -50,6 +51,8 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             if (!relayOk)
                 reasons.Add($"relay disconnected ({heartbeat.RelayError ?? "no reason given"}): interactive authoring is unavailable until it reconnects, " +
                             "or until selfContainedInteractiveAuthoringEnabled is set on the runtime");
+            if (tooOld)
+                reasons.Add(NodeStatusRules.TooOldCause(heartbeat.Version, IntegrationRuntimes.IntegrationRuntimeService.ServerVersion));
             if (clockSkew is { } seconds)
                 reasons.Add(NodeStatusRules.ClockSkewCause(seconds, options.ClockLeewaySeconds, options.SignatureLifetimeSeconds));
             if (wasUp && target == NodeStatus.Online)

@@ -14,7 +14,8 @@ public static class NodeStatusRules
     /// (the reference's "offline means the heartbeat stopped"); Initializing between registration and the first
     /// heartbeat; Limited while it heartbeats but lacks the runtime's current credential key, while its relay is down
     /// and the runtime needs the relay (self-contained interactive authoring off), or while its clock is off by more than
-    /// the leeway (its calls are still accepted, but a little more drift and they are not); Online otherwise.
+    /// the leeway (its calls are still accepted, but a little more drift and they are not), or while it is too old for
+    /// the server (<see cref="TooOld"/>); Online otherwise.
     /// </summary>
     public static string Derive(NodeRow node, DateTimeOffset now, TimeSpan offlineAfter, int runtimeCredentialVersion = 0, bool relayRequired = false)
     {
@@ -25,10 +26,39 @@ public static class NodeStatusRules
         if (now - last > offlineAfter)
             return NodeStatus.Offline;
         return CredentialInSync(node.CredentialKeyVersion, runtimeCredentialVersion) && RelayUsable(node.RelayConnected, relayRequired)
-               && node.ClockSkewSeconds is null
+               && node.ClockSkewSeconds is null && !TooOld(node.Version)
             ? NodeStatus.Online
             : NodeStatus.Limited;
     }
+
+    /// <summary>The oldest node version this server works with: older nodes speak a node protocol it no longer serves.</summary>
+    public static readonly Version MinimumNodeVersion = new(0, 1, 0);
+
+    /// <summary>How many minor versions a node may be behind the server and still be supported (ADF's "Expired" beyond).</summary>
+    public const int SupportedMinorVersions = 2;
+
+    /// <summary>Whether a node is too old for this server: it gets no jobs and is Limited until it is updated.</summary>
+    public static bool TooOld(string? nodeVersion) => ParseVersion(nodeVersion) < MinimumNodeVersion;
+
+    /// <summary>
+    /// ADF's versionStatus of a node: Expired when it is too old for the server or more than
+    /// <see cref="SupportedMinorVersions"/> minor versions (or a major version) behind it, UpdateAvailable when behind
+    /// within that window, UpToDate otherwise.
+    /// </summary>
+    public static string VersionStatus(string? nodeVersion, string serverVersion)
+    {
+        var (node, server) = (ParseVersion(nodeVersion), ParseVersion(serverVersion));
+        if (TooOld(nodeVersion) || node.Major < server.Major || (node.Major == server.Major && server.Minor - node.Minor > SupportedMinorVersions))
+            return "Expired";
+        return node >= server ? "UpToDate" : "UpdateAvailable";
+    }
+
+    /// <summary>What a node too old for this server is told, and shown with.</summary>
+    public static string TooOldCause(string? nodeVersion, string serverVersion) =>
+        $"version {nodeVersion ?? "unknown"} is older than {MinimumNodeVersion.ToString(3)}, the oldest this server ({serverVersion}) works with: " +
+        "it gets no jobs until it is updated. Install the current ferry-node on that machine; its identity and credentials stay.";
+
+    private static Version ParseVersion(string? v) => Version.TryParse(v, out var parsed) ? parsed : new Version(0, 0);
 
     /// <summary>The relay does not hold a node back when the runtime does not need it, or before the node has tried it.</summary>
     public static bool RelayUsable(bool? relayConnected, bool relayRequired) => !relayRequired || relayConnected != false;

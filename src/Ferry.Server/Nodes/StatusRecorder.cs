@@ -17,6 +17,7 @@ public sealed partial class StatusRecorder(IFerryStore store, ServerOptions opti
             LogNodeStatus(logger, node.Name, status, cause);
         }
         await RuntimeChangedAsync(node.RuntimeId, $"node {node.Name}: {cause}", ct);
+        await DispatcherChangedAsync(node.RuntimeId, $"node {node.Name} went {status}", ct);
     }
 
     /// <summary>Records that a node fell silent for longer than the offline threshold, with how long and what its last rejected call said.</summary>
@@ -37,6 +38,29 @@ public sealed partial class StatusRecorder(IFerryStore store, ServerOptions opti
         await store.AddStatusEventAsync(node.RuntimeId, new StatusEvent(time.GetUtcNow(), node.Name, NodeStatus.NeedRegistration, cause), ct);
         LogNodeStatus(logger, node.Name, NodeStatus.NeedRegistration, cause);
         await RuntimeChangedAsync(node.RuntimeId, $"node {node.Name}: {cause}", ct);
+        await DispatcherChangedAsync(node.RuntimeId, $"node {node.Name} was removed", ct);
+    }
+
+    /// <summary>
+    /// Records a hand-over of the active dispatcher role (the longest-registered Online node, from the recorded
+    /// statuses): when its holder leaves Online another takes it at the same moment, and the history says who and why,
+    /// as an event of the runtime (no node name, the runtime's state).
+    /// </summary>
+    private async Task DispatcherChangedAsync(Guid runtimeId, string why, CancellationToken ct)
+    {
+        var nodes = await store.ListNodesAsync(runtimeId, ct);
+        var id = NodeStatusRules.ActiveDispatcher(nodes.Select(n => (n, n.RecordedStatus)));
+        var dispatcher = nodes.FirstOrDefault(n => n.Id == id)?.Name;
+        var previous = await store.GetRuntimeDispatcherAsync(runtimeId, ct);
+        if (dispatcher == previous || !await store.SetRuntimeDispatcherAsync(runtimeId, previous, dispatcher, ct))
+            return;
+        // The first dispatcher, and none while no node is Online, are plain from the runtime's own state changes.
+        if (dispatcher is null || previous is null)
+            return;
+        var runtime = await store.GetRuntimeByIdAsync(runtimeId, ct);
+        var cause = $"active dispatcher: {dispatcher}, taking over from {previous} ({why})";
+        await store.AddStatusEventAsync(runtimeId, new StatusEvent(time.GetUtcNow(), null, runtime?.RecordedState ?? RuntimeState.Offline, cause), ct);
+        LogDispatcher(logger, runtime?.Factory ?? "?", runtime?.Name ?? "?", cause);
     }
 
     public async Task RuntimeChangedAsync(Guid runtimeId, string cause, CancellationToken ct)
@@ -57,6 +81,9 @@ public sealed partial class StatusRecorder(IFerryStore store, ServerOptions opti
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Node {NodeName} went {Status}: {Cause}")]
     private static partial void LogNodeStatus(ILogger logger, string nodeName, string status, string cause);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Runtime {Factory}/{Runtime}: {Cause}")]
+    private static partial void LogDispatcher(ILogger logger, string factory, string runtime, string cause);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Runtime {Factory}/{Runtime} went {State}: {Cause}")]
     private static partial void LogRuntimeState(ILogger logger, string factory, string runtime, string state, string cause);

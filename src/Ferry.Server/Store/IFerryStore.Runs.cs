@@ -21,8 +21,13 @@ public partial interface IFerryStore
 
     Task InsertJobAsync(JobRow job, CancellationToken ct);
     Task<JobRow?> GetJobAsync(Guid id, CancellationToken ct);
-    /// <summary>Leases the oldest queued job of <paramref name="queue"/> that may start now, raising its epoch; null when none.</summary>
-    Task<JobRow?> TryLeaseJobAsync(string queue, Guid nodeId, string nodeName, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct);
+    /// <summary>
+    /// Leases the oldest queued job of <paramref name="queue"/> that may start now, raising its epoch; null when none.
+    /// With <paramref name="registeredNode"/>, only while <paramref name="nodeId"/> is still a registered node: a long poll
+    /// that began before the node was removed must not take the very jobs its removal put back on the queue.
+    /// </summary>
+    Task<JobRow?> TryLeaseJobAsync(string queue, Guid nodeId, string nodeName, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct,
+        bool registeredNode = true);
     /// <summary>Extends the lease if <paramref name="nodeId"/> still holds it at <paramref name="epoch"/>; the job as it is then, or null.</summary>
     Task<JobRow?> RenewJobAsync(Guid id, Guid nodeId, int epoch, DateTimeOffset leaseUntil, CancellationToken ct);
     /// <summary>Ends the job if <paramref name="nodeId"/> still holds it at <paramref name="epoch"/>; false for a stale holder.</summary>

@@ -78,6 +78,8 @@ public static class Schema
         [
             // How far the node's clock was from the server's at its last heartbeat (seconds, + ahead), when beyond the leeway.
             "ALTER TABLE nodes ADD COLUMN clock_skew_seconds INTEGER",
+            // The node last recorded as the runtime's active dispatcher, so a hand-over is recorded once.
+            "ALTER TABLE runtimes ADD COLUMN recorded_dispatcher TEXT",
         ],
     ];
 }

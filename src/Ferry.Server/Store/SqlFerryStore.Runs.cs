@@ -63,12 +63,14 @@ public sealed partial class SqlFerryStore
     public Task<JobRow?> GetJobAsync(Guid id, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {JobColumns} FROM jobs WHERE id = @id", ReadJob, ct, ("id", id.ToString()));
 
-    public async Task<JobRow?> TryLeaseJobAsync(string queue, Guid nodeId, string nodeName, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct)
+    public async Task<JobRow?> TryLeaseJobAsync(string queue, Guid nodeId, string nodeName, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct,
+        bool registeredNode = true)
     {
         // Claim with a guarded UPDATE: of two instances racing for the same row, only one sees it still Queued.
         var rows = await QueryAsync($"UPDATE jobs SET status = 'Leased', node_id = @nodeId, node_name = @nodeName, epoch = epoch + 1, " +
                                     "lease_expires = @until, attempts = attempts + 1 WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND status = 'Queued' " +
                                     "AND not_before <= @now AND cancel_requested = 0 ORDER BY created_at LIMIT 1) AND status = 'Queued' " +
+                                    (registeredNode ? "AND EXISTS (SELECT 1 FROM nodes WHERE id = @nodeId) " : "") +
                                     $"RETURNING {JobColumns}", ReadJob, ct,
             ("queue", queue), ("nodeId", nodeId.ToString()), ("nodeName", nodeName), ("now", now.ToUnixTimeMilliseconds()), ("until", leaseUntil.ToUnixTimeMilliseconds()));
         return rows.Count == 0 ? null : rows[0];

@@ -85,6 +85,19 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
         QuerySingleAsync("SELECT id, factory, name, deleted_at FROM deleted_runtimes WHERE id = @id",
             r => new DeletedRuntimeRow(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), Time(r, 3)), ct, ("id", id.ToString()));
 
+    public async Task<string?> GetRuntimeDispatcherAsync(Guid runtimeId, CancellationToken ct) =>
+        (await QuerySingleAsync("SELECT recorded_dispatcher FROM runtimes WHERE id = @id", r => r.IsDBNull(0) ? null : r.GetString(0), ct,
+            ("id", runtimeId.ToString())));
+
+    public async Task<bool> SetRuntimeDispatcherAsync(Guid runtimeId, string? expected, string? dispatcher, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, "UPDATE runtimes SET recorded_dispatcher = @dispatcher WHERE id = @id AND " +
+                                                  (expected is null ? "recorded_dispatcher IS NULL" : "recorded_dispatcher = @expected"),
+            [("id", runtimeId.ToString()), ("dispatcher", dispatcher), ("expected", expected)]);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public Task SetRuntimeRecordedStateAsync(Guid runtimeId, string state, CancellationToken ct) =>
         ExecuteAsync("UPDATE runtimes SET recorded_state = @state WHERE id = @id", ct, ("state", state), ("id", runtimeId.ToString()));
 

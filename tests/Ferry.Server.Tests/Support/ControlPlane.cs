@@ -59,11 +59,11 @@ public sealed class ControlPlane
     }
 
     public async Task<HeartbeatResponse> HeartbeatAsync(Guid nodeId, string? lastError = null, int credentialVersion = 0, string? syncKey = null,
-        TimeSpan nodeClockOffset = default)
+        TimeSpan nodeClockOffset = default, string version = "0.1.0")
     {
         var node = (await Store.GetNodeAsync(nodeId, default))!;
         var now = Time.GetUtcNow();
-        return await Heartbeats.ReceiveAsync(node, new HeartbeatRequest("0.1.0", NodeProtocol.Version, now, now + nodeClockOffset, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError,
+        return await Heartbeats.ReceiveAsync(node, new HeartbeatRequest(version, NodeProtocol.Version, now, now + nodeClockOffset, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError,
             credentialVersion, syncKey), "127.0.0.1", default);
     }
 
