@@ -61,6 +61,7 @@ builder.Services.AddSingleton<StatusRecorder>();
 builder.Services.AddSingleton<NodeAuthenticator>();
 builder.Services.AddSingleton<NodeRegistrationService>();
 builder.Services.AddSingleton<HeartbeatReceiver>();
+builder.Services.AddSingleton<HeartbeatGate>();
 builder.Services.AddSingleton<IntegrationRuntimeService>();
 builder.Services.AddSingleton<FactoryResourceService>();
 builder.Services.AddSingleton<LinkedServiceSecrets>();

@@ -21,9 +21,10 @@ public static class NodeGatewayEndpoints
         });
 
         app.MapPost(NodeProtocol.HeartbeatPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, HeartbeatReceiver receiver,
-            CancellationToken ct) =>
+            HeartbeatGate gate, CancellationToken ct) =>
         {
             var bytes = await body.ReadBytesAsync(context.Request, ct);
+            using var slot = await gate.EnterAsync(ct);
             var node = await auth.AuthenticateAsync(context.Request, bytes, ct);
             var heartbeat = RequestBody.Deserialize(bytes, json.HeartbeatRequest);
             var response = await receiver.ReceiveAsync(node, heartbeat, context.Connection.RemoteIpAddress?.ToString(), ct);

@@ -22,6 +22,8 @@ public partial interface IFerryStore
     Task DeleteRuntimeAsync(RuntimeRow runtime, DateTimeOffset now, CancellationToken ct);
     Task<DeletedRuntimeRow?> GetDeletedRuntimeAsync(Guid id, CancellationToken ct);
     Task SetRuntimeRecordedStateAsync(Guid runtimeId, string state, CancellationToken ct);
+    /// <summary>The node that is the active dispatcher by the recorded statuses (the longest-registered Online node), without reading every node.</summary>
+    Task<string?> GetDispatcherByRecordedStatusAsync(Guid runtimeId, CancellationToken ct);
     /// <summary>The node last recorded as the runtime's active dispatcher (null: none).</summary>
     Task<string?> GetRuntimeDispatcherAsync(Guid runtimeId, CancellationToken ct);
     /// <summary>Records a new active dispatcher if the recorded one is still <paramref name="expected"/>; false when another server instance did first.</summary>

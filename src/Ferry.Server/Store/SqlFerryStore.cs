@@ -85,6 +85,10 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
         QuerySingleAsync("SELECT id, factory, name, deleted_at FROM deleted_runtimes WHERE id = @id",
             r => new DeletedRuntimeRow(Guid.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), Time(r, 3)), ct, ("id", id.ToString()));
 
+    public Task<string?> GetDispatcherByRecordedStatusAsync(Guid runtimeId, CancellationToken ct) =>
+        QuerySingleAsync("SELECT name FROM nodes WHERE runtime_id = @id AND recorded_status = 'Online' ORDER BY registered_at, name LIMIT 1",
+            r => (string?)r.GetString(0), ct, ("id", runtimeId.ToString()));
+
     public async Task<string?> GetRuntimeDispatcherAsync(Guid runtimeId, CancellationToken ct) =>
         (await QuerySingleAsync("SELECT recorded_dispatcher FROM runtimes WHERE id = @id", r => r.IsDBNull(0) ? null : r.GetString(0), ct,
             ("id", runtimeId.ToString())));
