@@ -176,9 +176,10 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         {
             return null; // no right to create tables there (or no such schema: the load will say so)
         }
-        catch (PostgresException e) when (e.SqlState is "23505" or "42P07")
+        catch (PostgresException e) when (e.SqlState is "23505" or "42P07" or "42710")
         {
-            // Two copies made it at the same moment; it is there now.
+            // Two copies made it at the same moment (PostgreSQL then says the table's row type, its name, or its
+            // relation already exists, depending on where the two met); it is there now.
         }
         _ledger = ledger;
         await using var find = new NpgsqlCommand($"SELECT rows FROM {ledger} WHERE activity_run_id = @id", _connection);
