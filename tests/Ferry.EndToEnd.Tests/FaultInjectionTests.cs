@@ -174,11 +174,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync, serverUrl: $"http://127.0.0.1:{path.Port}");
         await SlowCopiesPipelineAsync(server, "ha-ir", "one", 1, Rows);
         var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "one"))["runId"]!.GetValue<string>();
-        await Commands.EventuallyAsync(async () =>
-        {
-            var activity = (await ActivitiesAsync(server, runId)).Single();
-            return (activity["status"]!.GetValue<string>() == "InProgress" && activity["node"]?.GetValue<string>() == "node-a", activity.ToJsonString());
-        }, TimeSpan.FromSeconds(30), "the copy running on node-a");
+        await WaitForOnlyActivityRunningOnAsync(server, runId, "node-a");
         await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
 
         path.Cut();
@@ -452,11 +448,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         await _nodes.StartAsync(server, "ha-ir", "node-a", beforeStart: AllowLocalMachineAsync);
         await SlowCopiesPipelineAsync(server, "ha-ir", "one", 1, Rows);
         var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "one"))["runId"]!.GetValue<string>();
-        await Commands.EventuallyAsync(async () =>
-        {
-            var activity = (await ActivitiesAsync(server, runId)).Single();
-            return (activity["status"]!.GetValue<string>() == "InProgress" && activity["node"]?.GetValue<string>() == "node-a", activity.ToJsonString());
-        }, TimeSpan.FromSeconds(30), "the copy running on node-a");
+        await WaitForOnlyActivityRunningOnAsync(server, runId, "node-a");
         await _nodes.StartAsync(server, "ha-ir", "node-b", createRuntime: false, beforeStart: AllowLocalMachineAsync);
 
         var deleted = await server.FerryAsync("ir", "node", "delete", "--name", "ha-ir", "--node-name", "node-a");
@@ -586,6 +578,13 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
 
     private static async Task<List<JsonNode>> ActivitiesAsync(FerryServer server, string runId) =>
         (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]!.AsArray().Select(a => a!).ToList();
+
+    /// <summary>Waits until the run's one activity is InProgress on <paramref name="node"/>.</summary>
+    private static Task<TimeSpan> WaitForOnlyActivityRunningOnAsync(FerryServer server, string runId, string node) => Commands.EventuallyAsync(async () =>
+    {
+        var activity = (await ActivitiesAsync(server, runId)).Single();
+        return (activity["status"]!.GetValue<string>() == "InProgress" && activity["node"]?.GetValue<string>() == node, activity.ToJsonString());
+    }, TimeSpan.FromSeconds(30), $"the copy running on {node}");
 
     private static Task<TimeSpan> WaitForRunAsync(FerryServer server, string runId, TimeSpan deadline) => Commands.EventuallyAsync(async () =>
     {
