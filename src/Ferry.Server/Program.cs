@@ -71,6 +71,7 @@ builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveDispatcher>();
 builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveService>();
 builder.Services.AddSingleton<Ferry.Server.Jobs.JobSignals>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunOrchestrator>();
+builder.Services.AddSingleton<Ferry.Server.Runs.CopySplits>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunService>();
 builder.Services.AddSingleton<Ferry.Server.Jobs.JobService>();
 builder.Services.AddHostedService<Ferry.Server.Jobs.JobSweeper>();

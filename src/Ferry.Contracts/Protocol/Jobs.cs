@@ -17,7 +17,22 @@ public sealed record JobPayload(
     JsonObject? SinkDataset,
     JsonObject? SinkLinkedService,
     JsonObject? SecretStores,
-    string EffectiveIntegrationRuntime);
+    string EffectiveIntegrationRuntime,
+    CopySplit? Split = null);
+
+/// <summary>
+/// One step of a copy split over the runtime's nodes. <c>plan</c> reads the source's extent and answers the parts;
+/// each <c>part</c> copies its range or files into the sink's staging (a table or hidden files keyed on the activity
+/// run, replaced whole by a later attempt of the same part); <c>commit</c> moves every part into place at once;
+/// <c>discard</c> removes the staging of a split copy that failed.
+/// </summary>
+public sealed record CopySplit(string Step, int Part = 0, int Parts = 0, string? Condition = null, IReadOnlyList<string>? Files = null)
+{
+    public const string Plan = "plan";
+    public const string CopyPart = "part";
+    public const string Commit = "commit";
+    public const string Discard = "discard";
+}
 
 /// <summary>A node asking for work, saying how many more jobs it may run now.</summary>
 public sealed record JobPollRequest(int FreeSlots);

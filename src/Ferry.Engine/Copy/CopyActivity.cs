@@ -22,6 +22,13 @@ public static class CopyActivity
     public static async Task<JsonObject> RunAsync(JobPayload job, EngineContext context, Func<CopyProgress, CancellationToken, Task> progress,
         Func<CancellationToken, Task> beforeCommit, CancellationToken ct)
     {
+        switch (job.Split)
+        {
+            case { Step: CopySplit.Plan } plan:
+                return await SplitCopy.PlanAsync(job, context, plan.Parts, ct);
+            case { Step: CopySplit.Commit or CopySplit.Discard } finish:
+                return await SplitCopy.FinishAsync(job, finish, context, beforeCommit, ct);
+        }
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var typeProperties = job.Activity["typeProperties"] as JsonObject ?? [];
@@ -121,6 +128,11 @@ public static class CopyActivity
         };
         if (committedBefore)
             output["committedByEarlierAttempt"] = true;
+        if (job.Split is { } split)
+        {
+            output["part"] = split.Part;
+            output["elapsedSeconds"] = Math.Round(seconds, 3);
+        }
         return output;
     }
 
@@ -183,6 +195,8 @@ public static class CopyActivity
         var (dataset, linked) = Require(job.SourceDataset, job.SourceLinkedService, "source");
         var linkedSettings = LinkedServiceSettings.From(linked, context, job.SecretStores);
         var parallel = parallelCopies ?? Math.Min(4, Environment.ProcessorCount);
+        if (job.Split is { Step: CopySplit.CopyPart } part)
+            return new PartedSource([PartSource(part, dataset, linked, linkedSettings, settings, context)]);
         if (DatasetType(dataset) == "POSTGRESQLV2TABLE")
         {
             var connector = new PostgresConnector(linkedSettings, context);
@@ -193,21 +207,34 @@ public static class CopyActivity
     }
 
     private static List<ICopySource> CreateSources(JsonObject dataset, JsonObject linked, LinkedServiceSettings linkedSettings, JsonObject settings, EngineContext context,
-        int parallel)
+        int parallel) =>
+        DatasetType(dataset) == "SQLITETABLE"
+            ? [new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings)]
+            : FileSources(dataset, linked, settings, linkedSettings, context, parallel, FileOpener(dataset));
+
+    /// <summary>How one file of a file dataset is read.</summary>
+    private static Func<SourceFile, ICopySource> FileOpener(JsonObject dataset)
     {
+        var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
         return DatasetType(dataset) switch
         {
-            "DELIMITEDTEXT" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file =>
-            {
-                var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
-                return new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>());
-            }),
-            "PARQUET" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file => new Formats.Parquet.ParquetSource(file)),
-            "JSON" => FileSources(dataset, linked, settings, linkedSettings, context, parallel, file => new Formats.Json.JsonSource(file,
-                (dataset["typeProperties"] as JsonObject)?["compression"]?["type"]?.GetValue<string>())),
-            "SQLITETABLE" => [new Connectors.Sqlite.SqliteSource(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings)],
+            "DELIMITEDTEXT" => file => new DelimitedTextSource(file, DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>()),
+            "PARQUET" => file => new Formats.Parquet.ParquetSource(file),
+            "JSON" => file => new Formats.Json.JsonSource(file, typeProperties["compression"]?["type"]?.GetValue<string>()),
             var other => throw Unsupported("source", other),
         };
+    }
+
+    /// <summary>One part of a copy split over nodes: its range of the table, or its files.</summary>
+    private static ICopySource PartSource(CopySplit part, JsonObject dataset, JsonObject linked, LinkedServiceSettings linkedSettings, JsonObject settings,
+        EngineContext context)
+    {
+        if (DatasetType(dataset) == "POSTGRESQLV2TABLE")
+            return new PostgresSource(new PostgresConnector(linkedSettings, context), dataset, settings, part.Condition);
+        if (!string.Equals(linked["type"]?.GetValue<string>(), "FileServer", StringComparison.OrdinalIgnoreCase) || part.Files is not { Count: > 0 } names)
+            throw new DataStoreException(ErrorCodes.InvalidProperty, $"Part {part.Part + 1} of the split copy names no range and no files of a FileServer.");
+        var connector = new FileServerConnector(linkedSettings, context);
+        return new MultiFileSource(names.Select(n => SourceFile.Local(connector.UnderRoot(n))).ToList(), FileOpener(dataset));
     }
 
     private static ICopySink CreateSink(JobPayload job, JsonObject settings, EngineContext context, TypeConversionSettings conversion)
@@ -217,14 +244,21 @@ public static class CopyActivity
         var typeProperties = dataset["typeProperties"] as JsonObject ?? [];
         if (string.Equals(linked["type"]?.GetValue<string>(), "HttpServer", StringComparison.OrdinalIgnoreCase))
             throw new DataStoreException(ErrorCodes.UnsupportedType, "An HttpServer linked service is a copy source only; write to a FileServer or a database instead.");
+        var part = job.Split is { Step: CopySplit.CopyPart } split ? split.Part : (int?)null;
+        // A part of a split copy writes its own file, kept hidden until the split's commit renames it into place.
+        string Target()
+        {
+            var files = new FileServerConnector(linkedSettings, context);
+            return part is { } p ? SplitCopy.StagedPartPath(SplitCopy.PartTarget(files, dataset, p), job.ActivityRunId) : files.TargetFile(typeProperties);
+        }
         return DatasetType(dataset) switch
         {
-            "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings, job.ActivityRunId),
-            "DELIMITEDTEXT" => new DelimitedTextSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
+            "POSTGRESQLV2TABLE" => new PostgresSink(new PostgresConnector(linkedSettings, context), dataset, settings, job.ActivityRunId, part),
+            "DELIMITEDTEXT" => new DelimitedTextSink(Target(),
                 DelimitedTextFormat.From(typeProperties), typeProperties["compressionCodec"]?.GetValue<string>(), conversion),
-            "PARQUET" => new Formats.Parquet.ParquetSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
+            "PARQUET" => new Formats.Parquet.ParquetSink(Target(),
                 typeProperties["compressionCodec"]?.GetValue<string>() ?? "snappy"),
-            "JSON" => new Formats.Json.JsonSink(new FileServerConnector(linkedSettings, context).TargetFile(typeProperties),
+            "JSON" => new Formats.Json.JsonSink(Target(),
                 settings["formatSettings"]?["filePattern"]?.GetValue<string>(), typeProperties["compression"]?["type"]?.GetValue<string>(), conversion),
             "SQLITETABLE" => new Connectors.Sqlite.SqliteSink(Connectors.Sqlite.SqlitePath.Of(linkedSettings, context), dataset, settings, job.ActivityRunId, conversion),
             var other => throw Unsupported("sink", other),

@@ -45,7 +45,7 @@ public static class RunEndpoints
                     NodeStatusRules.TooOldCause(node.Version, IntegrationRuntimeService.ServerVersion));
             var request = RequestBody.Deserialize(bytes, json.JobPollRequest);
             var lease = await jobs.PollAsync(node.RuntimeId.ToString(), node.Id, node.Name, Math.Min(request.FreeSlots, node.ConcurrentJobsLimit),
-                JobService.PollWait, ct);
+                JobService.PollWait, ct, node.ConcurrentJobsLimit);
             return lease is null ? Results.NoContent() : Results.Json(lease, json.JobLease);
         });
         app.MapPost(NodeProtocol.JobsPath + "/{jobId}/renew", async (string jobId, HttpContext context, RequestBody body, NodeAuthenticator auth,

@@ -266,7 +266,7 @@ public sealed class IntegrationRuntimeService(
         {
             var history = JsonNode.Parse(job.HistoryJson) as JsonArray ?? [];
             history.Add(new JsonObject { ["node"] = node.Name, ["outcome"] = "node removed from the runtime while running it" });
-            if (await store.RequeueJobAsync(job.Id, job.Epoch, now, history.ToJsonString(), ct)
+            if (await store.RequeueJobAsync(job.Id, job.Epoch, now, history.ToJsonString(), ct) && job.Step is null
                 && await store.GetActivityRunAsync(job.ActivityRunId, ct) is { } activityRun)
                 await store.UpdateActivityRunAsync(activityRun with { Status = Runs.RunStatus.Queued, Node = null }, ct);
         }

@@ -107,9 +107,9 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
                 SecureInput(activity) ? null : evaluated["typeProperties"]?.ToJsonString(), null, null, now, null, null, attempt);
             if (!await store.InsertActivityRunAsync(activityRun, ct))
                 return await RecordedAttemptAsync(run.Id, name, attempt, ct);
-            var payload = payloadParts with { RunId = run.Id, ActivityRunId = activityRun.Id, ActivityName = name };
+            var payload = payloadParts with { RunId = run.Id, ActivityRunId = activityRun.Id, ActivityName = name, Split = await SplitAsync(payloadParts, runtime, ct) };
             await store.InsertJobAsync(new JobRow(Guid.NewGuid(), runtime.Queue, activityRun.Id, JsonSerializer.Serialize(payload, FerryJsonContext.Default.JobPayload),
-                JobStatus.Queued, null, null, 0, null, 0, LeaseAttempts, now + delay, now, false, "[]"), ct);
+                JobStatus.Queued, null, null, 0, null, 0, LeaseAttempts, now + delay, now, false, "[]", payload.Split?.Step), ct);
             if (run.Status == RunStatus.Queued)
                 await store.UpdatePipelineRunAsync(run.Id, RunStatus.InProgress, null, null, now, ct);
             signals.Notify(runtime.Queue);
@@ -128,6 +128,15 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
     }
 
     private sealed record RuntimeChoice(string Name, string Queue);
+
+    /// <summary>The plan step of a copy split over the runtime's available nodes (<see cref="CopySplits"/>), or null when it runs whole.</summary>
+    private async Task<CopySplit?> SplitAsync(JobPayload copy, RuntimeChoice runtime, CancellationToken ct)
+    {
+        if (runtime.Queue == ManagedQueue || !Guid.TryParse(runtime.Queue, out var runtimeId))
+            return null;
+        var available = (await store.ListNodeRecordedStatusesAsync(runtimeId, ct)).Count(s => s is NodeStatus.Online or NodeStatus.Limited);
+        return CopySplits.PartsFor(copy, available) is { } parts ? new CopySplit(CopySplit.Plan, Parts: parts) : null;
+    }
 
     /// <summary>A Copy's datasets and linked services, and the runtime that runs it (the reference's "Determining which IR to use").</summary>
     private async Task<(JobPayload, RuntimeChoice)> ResolveCopyAsync(string factory, JsonObject activity, CancellationToken ct)

@@ -44,6 +44,13 @@ public sealed class RunService(IFerryStore store, FactoryResourceService resourc
 
     public async Task<JsonObject> GetRunAsync(string factory, Guid runId, CancellationToken ct) => ToJson(await RequireRunAsync(factory, runId, ct));
 
+    private async Task<bool> SplitWaitingAsync(Guid activityRunId, CancellationToken ct)
+    {
+        var jobs = await store.ListJobsOfActivityRunAsync(activityRunId, ct);
+        return jobs.Any(j => j.Step is not null) && jobs.All(j => j.Status != Store.JobStatus.Leased)
+               && !jobs.Any(j => j is { Step: Ferry.Contracts.Protocol.CopySplit.Commit, Status: Store.JobStatus.Done });
+    }
+
     public async Task CancelAsync(string factory, Guid runId, CancellationToken ct)
     {
         var run = await RequireRunAsync(factory, runId, ct);
@@ -55,8 +62,12 @@ public sealed class RunService(IFerryStore store, FactoryResourceService resourc
         var open = (await store.ListActivityRunsAsync(run.Id, ct)).Where(r => !RunStatus.IsFinal(r.Status)).ToList();
         await store.CancelJobsAsync(open.Select(r => r.Id).ToList(), ct);
         // Work nobody holds yet ends now; work a node holds ends when the node stops it (it hears at its next renew).
-        foreach (var activityRun in open.Where(r => r.Status == RunStatus.Queued))
-            await orchestrator.ActivityEndedAsync(activityRun, RunStatus.Cancelled, null, null, ct);
+        // So does a split copy whose parts are all waiting: no node will report it.
+        foreach (var activityRun in open)
+        {
+            if (activityRun.Status == RunStatus.Queued || await SplitWaitingAsync(activityRun.Id, ct))
+                await orchestrator.ActivityEndedAsync(activityRun, RunStatus.Cancelled, null, null, ct);
+        }
         await orchestrator.AdvanceAsync(run.Id, ct);
     }
 

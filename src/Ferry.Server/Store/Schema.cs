@@ -81,5 +81,15 @@ public static class Schema
             // The node last recorded as the runtime's active dispatcher, so a hand-over is recorded once.
             "ALTER TABLE runtimes ADD COLUMN recorded_dispatcher TEXT",
         ],
+        [
+            // A copy split over nodes: the step a job is (plan, part, commit, discard; NULL for a whole copy), and how it
+            // ended with what it answered, for the steps that follow and the copy's output.
+            "ALTER TABLE jobs ADD COLUMN step TEXT",
+            "ALTER TABLE jobs ADD COLUMN outcome TEXT",
+            "ALTER TABLE jobs ADD COLUMN output TEXT",
+            "CREATE INDEX jobs_by_activity_run ON jobs (activity_run_id)",
+            // The leases a node holds, counted at every lease against its concurrent jobs limit.
+            "CREATE INDEX jobs_by_node ON jobs (node_id, status)",
+        ],
     ];
 }

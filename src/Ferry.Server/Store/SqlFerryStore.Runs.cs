@@ -7,7 +7,7 @@ public sealed partial class SqlFerryStore
     private const string RunColumns = "id, factory, pipeline, status, parameters, pipeline_json, run_start, run_end, message, cancel_requested, last_updated";
     private const string ActivityRunColumns = "id, run_id, activity, type, status, runtime, node, input, output, error, queued_at, run_start, run_end, attempt";
     private const string JobColumns = "id, queue, activity_run_id, payload, status, node_id, node_name, epoch, lease_expires, attempts, max_attempts, " +
-                                      "not_before, created_at, cancel_requested, history";
+                                      "not_before, created_at, cancel_requested, history, step, outcome, output";
 
     public Task InsertPipelineRunAsync(PipelineRunRow r, CancellationToken ct) =>
         ExecuteAsync($"INSERT INTO pipeline_runs ({RunColumns}) VALUES (@id, @factory, @pipeline, @status, @parameters, @pipelineJson, @start, @end, " +
@@ -52,27 +52,38 @@ public sealed partial class SqlFerryStore
     public Task UpdateActivityRunProgressAsync(Guid id, string outputJson, CancellationToken ct) =>
         ExecuteAsync("UPDATE activity_runs SET output = @output WHERE id = @id AND status = 'InProgress'", ct, ("id", id.ToString()), ("output", outputJson));
 
-    public Task InsertJobAsync(JobRow j, CancellationToken ct) =>
-        ExecuteAsync($"INSERT INTO jobs ({JobColumns}) VALUES (@id, @queue, @activityRunId, @payload, @status, @nodeId, @nodeName, @epoch, @expires, " +
-                     "@attempts, @max, @notBefore, @created, @cancel, @history)", ct,
+    public async Task<bool> InsertJobAsync(JobRow j, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = Command(conn, null, $"INSERT INTO jobs ({JobColumns}) VALUES (@id, @queue, @activityRunId, @payload, @status, @nodeId, @nodeName, " +
+                                                  "@epoch, @expires, @attempts, @max, @notBefore, @created, @cancel, @history, @step, @outcome, @output) ON CONFLICT DO NOTHING",
+        [
             ("id", j.Id.ToString()), ("queue", j.Queue), ("activityRunId", j.ActivityRunId.ToString()), ("payload", j.PayloadJson), ("status", j.Status),
             ("nodeId", j.NodeId?.ToString()), ("nodeName", j.NodeName), ("epoch", j.Epoch), ("expires", j.LeaseExpires?.ToUnixTimeMilliseconds()),
             ("attempts", j.Attempts), ("max", j.MaxAttempts), ("notBefore", j.NotBefore.ToUnixTimeMilliseconds()), ("created", j.CreatedAt.ToUnixTimeMilliseconds()),
-            ("cancel", j.CancelRequested ? 1 : 0), ("history", j.HistoryJson));
+            ("cancel", j.CancelRequested ? 1 : 0), ("history", j.HistoryJson), ("step", j.Step), ("outcome", j.Outcome), ("output", j.OutputJson),
+        ]);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public Task<IReadOnlyList<JobRow>> ListJobsOfActivityRunAsync(Guid activityRunId, CancellationToken ct) =>
+        QueryAsync($"SELECT {JobColumns} FROM jobs WHERE activity_run_id = @id ORDER BY created_at", ReadJob, ct, ("id", activityRunId.ToString()));
 
     public Task<JobRow?> GetJobAsync(Guid id, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {JobColumns} FROM jobs WHERE id = @id", ReadJob, ct, ("id", id.ToString()));
 
     public async Task<JobRow?> TryLeaseJobAsync(string queue, Guid nodeId, string nodeName, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct,
-        bool registeredNode = true)
+        bool registeredNode = true, int? limit = null)
     {
         // Claim with a guarded UPDATE: of two instances racing for the same row, only one sees it still Queued.
         var rows = await QueryAsync($"UPDATE jobs SET status = 'Leased', node_id = @nodeId, node_name = @nodeName, epoch = epoch + 1, " +
                                     "lease_expires = @until, attempts = attempts + 1 WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND status = 'Queued' " +
                                     "AND not_before <= @now AND cancel_requested = 0 ORDER BY created_at LIMIT 1) AND status = 'Queued' " +
                                     (registeredNode ? "AND EXISTS (SELECT 1 FROM nodes WHERE id = @nodeId) " : "") +
+                                    (limit is null ? "" : "AND (SELECT count(*) FROM jobs WHERE node_id = @nodeId AND status = 'Leased') < @limit ") +
                                     $"RETURNING {JobColumns}", ReadJob, ct,
-            ("queue", queue), ("nodeId", nodeId.ToString()), ("nodeName", nodeName), ("now", now.ToUnixTimeMilliseconds()), ("until", leaseUntil.ToUnixTimeMilliseconds()));
+            ("queue", queue), ("nodeId", nodeId.ToString()), ("nodeName", nodeName), ("now", now.ToUnixTimeMilliseconds()), ("until", leaseUntil.ToUnixTimeMilliseconds()),
+            ("limit", limit ?? 0));
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -84,13 +95,13 @@ public sealed partial class SqlFerryStore
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public async Task<bool> FinishJobAsync(Guid id, Guid? nodeId, int epoch, string historyJson, CancellationToken ct)
+    public async Task<bool> FinishJobAsync(Guid id, Guid? nodeId, int epoch, string historyJson, CancellationToken ct, string? outcome = null, string? outputJson = null)
     {
         await using var conn = await OpenAsync(ct);
         // Without a node (the sweeper, a cancel) the epoch alone fences; with one, it must also be the holder.
-        await using var cmd = Command(conn, null, "UPDATE jobs SET status = 'Done', lease_expires = NULL, history = @history WHERE id = @id AND epoch = @epoch " +
-                                                  "AND status <> 'Done'" + (nodeId is null ? "" : " AND node_id = @nodeId"),
-            [("id", id.ToString()), ("epoch", epoch), ("nodeId", nodeId?.ToString() ?? ""), ("history", historyJson)]);
+        await using var cmd = Command(conn, null, "UPDATE jobs SET status = 'Done', lease_expires = NULL, history = @history, outcome = @outcome, output = @output " +
+                                                  "WHERE id = @id AND epoch = @epoch AND status <> 'Done'" + (nodeId is null ? "" : " AND node_id = @nodeId"),
+            [("id", id.ToString()), ("epoch", epoch), ("nodeId", nodeId?.ToString() ?? ""), ("history", historyJson), ("outcome", outcome), ("output", outputJson)]);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -133,5 +144,6 @@ public sealed partial class SqlFerryStore
 
     private static JobRow ReadJob(DbDataReader r) => new(Guid.Parse(r.GetString(0)), r.GetString(1), Guid.Parse(r.GetString(2)), r.GetString(3), r.GetString(4),
         r.IsDBNull(5) ? null : Guid.Parse(r.GetString(5)), NullableString(r, 6), Convert.ToInt32(r.GetValue(7)), NullableTime(r, 8), Convert.ToInt32(r.GetValue(9)),
-        Convert.ToInt32(r.GetValue(10)), Time(r, 11), Time(r, 12), Convert.ToInt32(r.GetValue(13)) != 0, r.GetString(14));
+        Convert.ToInt32(r.GetValue(10)), Time(r, 11), Time(r, 12), Convert.ToInt32(r.GetValue(13)) != 0, r.GetString(14),
+        NullableString(r, 15), NullableString(r, 16), NullableString(r, 17));
 }

@@ -152,6 +152,12 @@ public sealed class FileServerConnector(LinkedServiceSettings settings, EngineCo
 
     internal string SourceFile(JsonObject properties) => LocateFile(properties);
 
+    /// <summary>A path under the linked service's folder as it is named there: how a split copy hands files to other nodes.</summary>
+    internal string RelativeToRoot(string path) => Path.GetRelativePath(LocalFolders.Resolve(context.Policy, Root, ""), path);
+
+    /// <summary>A path named relative to the linked service's folder, checked like every other path.</summary>
+    internal string UnderRoot(string relative) => LocalFolders.Resolve(context.Policy, Root, relative);
+
     /// <summary>
     /// The files a copy source reads: the dataset's file, or, with the source's storeSettings (ADF's
     /// FileServerReadSettings) wildcardFileName and recursive, every matching file under the folder, in name order.

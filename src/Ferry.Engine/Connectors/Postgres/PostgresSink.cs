@@ -13,7 +13,12 @@ namespace Ferry.Engine.Connectors.Postgres;
 /// autoCreate</c> creates a missing table from the source's columns; <c>writeBehavior: upsert</c> loads a staging
 /// table and merges on <c>upsertSettings.keys</c>.
 /// </summary>
-public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset, JsonObject sink, Guid activityRunId) : ICopySink
+/// <remarks>
+/// As one <paramref name="part"/> of a copy split over nodes it loads, in one transaction, a staging table of its own
+/// (<see cref="PostgresSplitCommit.StageTable"/>) that replaces whatever an earlier attempt of the part left there; the
+/// script, the merge and the commit ledger are then the split commit's, which moves every part in at once.
+/// </remarks>
+public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset, JsonObject sink, Guid activityRunId, int? part = null) : ICopySink
 {
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _transaction;
@@ -32,21 +37,36 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         var (schema, table) = connector.TableOfDataset(dataset);
         _table = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)}";
         _connection = await connector.OpenAsync(ct);
-        CommittedBefore = await CommitLedgerAsync(schema, ct);
-        if (CommittedBefore is not null)
-            return columns.Select(c => c.Type).ToList();
+        if (part is null)
+        {
+            (_ledger, CommittedBefore) = await CommitLedger.FindAsync(_connection, schema, activityRunId, ct);
+            if (CommittedBefore is not null)
+                return columns.Select(c => c.Type).ToList();
+        }
         _transaction = await _connection.BeginTransactionAsync(ct);
         try
         {
-            if (sink["preCopyScript"]?.GetValue<string>() is { Length: > 0 } script)
+            if (part is null && sink["preCopyScript"]?.GetValue<string>() is { Length: > 0 } script)
                 await ExecAsync(script, ct);
             var existing = await ColumnsAsync(schema, table, ct);
-            if (existing.Count == 0)
+            if (part is { } index)
             {
-                if (!string.Equals(sink["tableOption"]?.GetValue<string>(), "autoCreate", StringComparison.OrdinalIgnoreCase))
-                    throw new DataStoreException(ErrorCodes.TableNotFound,
-                        $"The sink table {schema}.{table} does not exist at {connector.Endpoint}; create it, or set sink.tableOption: \"autoCreate\".");
-                await ExecAsync($"CREATE TABLE {_table} ({string.Join(", ", columns.Select(c => $"{PostgresConnector.QuoteIdentifier(c.Name)} {c.PostgresType ?? PgTypeFor(c.Type)}"))})", ct);
+                // The part's own staging table, made again whole: shaped like the table, or, when autoCreate will make
+                // the table at the commit, like the source.
+                if (existing.Count == 0)
+                    RequireAutoCreate(schema, table);
+                var stage = PostgresSplitCommit.StageTable(activityRunId, index);
+                _table = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(stage)}";
+                await ExecAsync($"DROP TABLE IF EXISTS {_table}", ct);
+                await ExecAsync(existing.Count == 0
+                    ? $"CREATE TABLE {_table} ({ColumnDefinitions(columns)})"
+                    : $"CREATE TABLE {_table} (LIKE {PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)} INCLUDING DEFAULTS)", ct);
+                existing = await ColumnsAsync(schema, stage, ct);
+            }
+            else if (existing.Count == 0)
+            {
+                RequireAutoCreate(schema, table);
+                await ExecAsync($"CREATE TABLE {_table} ({ColumnDefinitions(columns)})", ct);
                 existing = await ColumnsAsync(schema, table, ct);
             }
             _targets = existing.Select(t => (t.Name, t.Type, t.DbType, Source: IndexOf(columns, t.Name))).Where(t => t.Source >= 0).ToArray();
@@ -56,7 +76,7 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
                     $"The sink table {schema}.{table} has no column(s) {string.Join(", ", unmatched)}; add them, or map the columns (translator).");
 
             _loadTable = _table;
-            if (string.Equals(sink["writeBehavior"]?.GetValue<string>(), "upsert", StringComparison.OrdinalIgnoreCase))
+            if (part is null && string.Equals(sink["writeBehavior"]?.GetValue<string>(), "upsert", StringComparison.OrdinalIgnoreCase))
             {
                 _keys = (sink["upsertSettings"]?["keys"] as JsonArray ?? []).Select(k => k!.GetValue<string>()).ToList();
                 if (_keys.Count == 0)
@@ -75,6 +95,16 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
             throw connector.Classify(e);
         }
     }
+
+    private void RequireAutoCreate(string schema, string table)
+    {
+        if (!string.Equals(sink["tableOption"]?.GetValue<string>(), "autoCreate", StringComparison.OrdinalIgnoreCase))
+            throw new DataStoreException(ErrorCodes.TableNotFound,
+                $"The sink table {schema}.{table} does not exist at {connector.Endpoint}; create it, or set sink.tableOption: \"autoCreate\".");
+    }
+
+    private static string ColumnDefinitions(IReadOnlyList<CopyColumn> columns) =>
+        string.Join(", ", columns.Select(c => $"{PostgresConnector.QuoteIdentifier(c.Name)} {c.PostgresType ?? PgTypeFor(c.Type)}"));
 
     private static int IndexOf(IReadOnlyList<CopyColumn> columns, string name)
     {
@@ -125,22 +155,14 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
                 await ExecAsync($"INSERT INTO {_table} ({string.Join(", ", columns)}) SELECT {string.Join(", ", columns)} FROM {_loadTable} " +
                                 $"ON CONFLICT ({string.Join(", ", keys)}) " + (updates.Count == 0 ? "DO NOTHING" : $"DO UPDATE SET {string.Join(", ", updates)}"), ct);
             }
+            // Recorded in the load's own transaction: a later attempt of this activity run finds it and loads nothing.
             if (_ledger is not null)
-            {
-                // Recorded in the load's own transaction: a later attempt of this activity run finds it and loads nothing.
-                await using var record = new NpgsqlCommand($"INSERT INTO {_ledger} (activity_run_id, target, rows) VALUES (@id, @target, @rows); " +
-                                                           $"DELETE FROM {_ledger} WHERE committed_at < now() - interval '7 days'", _connection, _transaction);
-                record.Parameters.AddWithValue("id", activityRunId);
-                record.Parameters.AddWithValue("target", _table);
-                record.Parameters.AddWithValue("rows", (long)imported);
-                await record.ExecuteNonQueryAsync(ct);
-            }
+                await CommitLedger.RecordAsync(_connection!, _transaction!, _ledger, activityRunId, _table, (long)imported, ct);
             await _transaction!.CommitAsync(ct);
         }
-        catch (PostgresException e) when (e.SqlState == "23505" && e.TableName == LedgerTable)
+        catch (PostgresException e) when (CommitLedger.IsDuplicate(e))
         {
-            throw new DataStoreException(ErrorCodes.InvalidData,
-                $"Another attempt of this activity run committed its load into {_table} first; this attempt's rows were not written, so nothing is there twice.", e);
+            throw CommitLedger.CommittedByAnother(_table, e);
         }
         catch (PostgresException e) when (e.SqlState == "42P10")
         {
@@ -153,39 +175,10 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         }
     }
 
-    private const string LedgerTable = "_ferry_copy_commits";
     private string? _ledger;
 
     /// <summary>Rows an earlier attempt of this activity run already committed here; null when none did (the usual case).</summary>
     public long? CommittedBefore { get; private set; }
-
-    /// <summary>
-    /// The sink schema's record of committed loads, one row per activity run, made on first use: it is what makes a
-    /// re-leased or retried copy load nothing twice. Without the right to create it the copy goes on, at-least-once.
-    /// </summary>
-    private async Task<long?> CommitLedgerAsync(string schema, CancellationToken ct)
-    {
-        var ledger = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(LedgerTable)}";
-        try
-        {
-            await using (var create = new NpgsqlCommand($"CREATE TABLE IF NOT EXISTS {ledger} (activity_run_id uuid PRIMARY KEY, target text NOT NULL, " +
-                                                        "rows bigint NOT NULL, committed_at timestamptz NOT NULL DEFAULT now())", _connection))
-                await create.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState is "42501" or "3F000")
-        {
-            return null; // no right to create tables there (or no such schema: the load will say so)
-        }
-        catch (PostgresException e) when (e.SqlState is "23505" or "42P07" or "42710")
-        {
-            // Two copies made it at the same moment (PostgreSQL then says the table's row type, its name, or its
-            // relation already exists, depending on where the two met); it is there now.
-        }
-        _ledger = ledger;
-        await using var find = new NpgsqlCommand($"SELECT rows FROM {ledger} WHERE activity_run_id = @id", _connection);
-        find.Parameters.AddWithValue("id", activityRunId);
-        return await find.ExecuteScalarAsync(ct) is long rows ? rows : null;
-    }
 
     private async Task ExecAsync(string sql, CancellationToken ct)
     {
@@ -193,10 +186,14 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<List<(string Name, Type Type, NpgsqlDbType DbType)>> ColumnsAsync(string schema, string table, CancellationToken ct)
+    private Task<List<(string Name, Type Type, NpgsqlDbType DbType)>> ColumnsAsync(string schema, string table, CancellationToken ct) =>
+        ColumnsAsync(_connection!, _transaction, schema, table, ct);
+
+    internal static async Task<List<(string Name, Type Type, NpgsqlDbType DbType)>> ColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        string schema, string table, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT column_name, udt_name FROM information_schema.columns WHERE table_schema = @s AND table_name = @t " +
-                                                    "ORDER BY ordinal_position", _connection, _transaction);
+                                                    "ORDER BY ordinal_position", connection, transaction);
         command.Parameters.AddWithValue("s", schema);
         command.Parameters.AddWithValue("t", table);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -210,7 +207,7 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
         return columns;
     }
 
-    private static (Type, NpgsqlDbType)? Map(string udt) => udt switch
+    internal static (Type, NpgsqlDbType)? Map(string udt) => udt switch
     {
         "int2" => (typeof(short), NpgsqlDbType.Smallint),
         "int4" => (typeof(int), NpgsqlDbType.Integer),
