@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Ferry.Contracts.Protocol;
+using Ferry.Server.Jobs;
 using Ferry.Server.Runs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ferry.Contracts;
 using Ferry.Server.Store;
 using Ferry.Server.Tests.Support;
 
@@ -66,5 +69,43 @@ public sealed class CopySplitTests
         Assert.True(await cp.Store.InsertJobAsync(job, default));
         Assert.False(await cp.Store.InsertJobAsync(job, default));
         Assert.Equal(CopySplit.Commit, Assert.Single(await cp.Store.ListJobsOfActivityRunAsync(job.ActivityRunId, default)).Step);
+    }
+
+    [Fact]
+    public async Task A_failed_part_has_its_staging_discarded_only_once_no_other_part_is_still_running()
+    {
+        var cp = await ControlPlane.StartAsync();
+        var signals = new JobSignals();
+        var splits = new CopySplits(cp.Store, new RunOrchestrator(cp.Store, signals, cp.Time, NullLogger<RunOrchestrator>.Instance), signals, cp.Time,
+            NullLogger<CopySplits>.Instance);
+        var node = Guid.NewGuid();
+        var now = cp.Time.GetUtcNow();
+        var activityRun = new ActivityRunRow(Guid.NewGuid(), Guid.NewGuid(), "copy", "Copy", RunStatus.InProgress, "ir", null, null, null, null, now, now, null, 1);
+        await cp.Store.InsertActivityRunAsync(activityRun, default);
+        var copy = Copy("PostgreSqlV2Table", "PostgreSqlV2", DynamicRange);
+        JobRow Part(int part, string status) => new(Guid.NewGuid(), "q", activityRun.Id,
+            System.Text.Json.JsonSerializer.Serialize(copy with { Split = new CopySplit(CopySplit.CopyPart, part, 3) }, Ferry.Contracts.FerryJsonContext.Default.JobPayload),
+            status, status == JobStatus.Leased ? node : null, "node-a", 1, now.AddMinutes(1), 1, 3, now.AddSeconds(part), now, false, "[]", CopySplit.CopyPart);
+        var failing = Part(0, JobStatus.Leased);
+        var running = Part(1, JobStatus.Leased);
+        foreach (var job in new[] { failing, running, Part(2, JobStatus.Queued) })
+            await cp.Store.InsertJobAsync(job, default);
+        string[] Steps(IEnumerable<JobRow> jobs) => jobs.Select(j => j.Step!).ToArray();
+
+        Assert.True(await cp.Store.FinishJobAsync(failing.Id, node, 1, "[]", default, RunStatus.Failed));
+        await splits.StepEndedAsync(failing, "node-a", RunStatus.Failed, null, new ActivityError("2200", "bad row", "UserError", "copy"), default);
+
+        Assert.Equal(RunStatus.Failed, (await cp.Store.GetActivityRunAsync(activityRun.Id, default))!.Status);
+        var jobs = await cp.Store.ListJobsOfActivityRunAsync(activityRun.Id, default);
+        Assert.DoesNotContain(CopySplit.Discard, Steps(jobs)); // part 2 is still loading: a discard now would race it
+        Assert.All(jobs.Where(j => j.Status != JobStatus.Done), j => Assert.True(j.CancelRequested));
+
+        Assert.True(await cp.Store.FinishJobAsync(running.Id, node, 1, "[]", default, RunStatus.Cancelled));
+        await splits.StepEndedAsync(running, "node-a", RunStatus.Cancelled, null, null, default);
+        await splits.StepEndedAsync(running, "node-a", RunStatus.Cancelled, null, null, default); // a second instance seeing the same end
+
+        var discard = Assert.Single(await cp.Store.ListJobsOfActivityRunAsync(activityRun.Id, default), j => j.Step == CopySplit.Discard);
+        Assert.Equal(JobStatus.Queued, discard.Status);
+        Assert.Equal(3, System.Text.Json.JsonSerializer.Deserialize(discard.PayloadJson, Ferry.Contracts.FerryJsonContext.Default.JobPayload)!.Split!.Parts);
     }
 }

@@ -61,9 +61,16 @@ public sealed partial class CopySplits(IFerryStore store, RunOrchestrator orches
     public async Task StepEndedAsync(JobRow job, string node, string status, JsonObject? output, ActivityError? error, CancellationToken ct)
     {
         var activityRun = await store.GetActivityRunAsync(job.ActivityRunId, ct);
-        if (activityRun is null || RunStatus.IsFinal(activityRun.Status) || job.Step == CopySplit.Discard)
+        if (activityRun is null || job.Step == CopySplit.Discard)
             return;
         var payload = JsonSerializer.Deserialize(job.PayloadJson, FerryJsonContext.Default.JobPayload)!;
+        if (RunStatus.IsFinal(activityRun.Status))
+        {
+            // A part the failure or a cancel stopped has ended: once none is left running, what they staged can go.
+            if (activityRun.Status != RunStatus.Succeeded)
+                await DiscardWhenIdleAsync(activityRun.Id, payload, job.Queue, ct);
+            return;
+        }
         var split = payload.Split!;
         if (status != RunStatus.Succeeded)
         {
@@ -121,13 +128,8 @@ public sealed partial class CopySplits(IFerryStore store, RunOrchestrator orches
 
     private async Task FailAsync(ActivityRunRow activityRun, JobPayload payload, CopySplit split, string queue, string node, string status, ActivityError? error, CancellationToken ct)
     {
-        // The other parts stop at their next renewal; what the parts staged is removed by a node, once.
+        // The other parts stop at their next renewal; what the parts staged is removed by a node, once the last has stopped.
         await store.CancelJobsAsync([activityRun.Id], ct);
-        if (split.Step != CopySplit.Plan)
-        {
-            var parts = (await store.ListJobsOfActivityRunAsync(activityRun.Id, ct)).Count(j => j.Step == CopySplit.CopyPart);
-            await QueueAsync(payload with { Split = new CopySplit(CopySplit.Discard, Parts: parts) }, queue, activityRun.Id, 0, 1, ct);
-        }
         var step = split.Step switch
         {
             CopySplit.Plan => "Planning the split copy",
@@ -136,6 +138,29 @@ public sealed partial class CopySplits(IFerryStore store, RunOrchestrator orches
         };
         var named = error is null ? null : error with { Message = $"{step} failed on {node}: {error.Message}" };
         await orchestrator.ActivityEndedAsync(activityRun, status, null, named, ct);
+        await DiscardWhenIdleAsync(activityRun.Id, payload, queue, ct);
+    }
+
+    /// <summary>
+    /// Queues the discard of a failed or cancelled split copy once none of its steps is running: a part still loading
+    /// when the discard ran would stage again after it. Every step records its end before it looks, so the last to end
+    /// sees the others ended; the discard's fixed id queues it once.
+    /// </summary>
+    public async Task DiscardWhenIdleAsync(Guid activityRunId, JobPayload payload, string queue, CancellationToken ct)
+    {
+        var jobs = await store.ListJobsOfActivityRunAsync(activityRunId, ct);
+        var parts = jobs.Count(j => j.Step == CopySplit.CopyPart);
+        if (parts == 0 || jobs.Any(j => j.Status == JobStatus.Leased) || jobs.Any(j => j is { Step: CopySplit.Commit, Outcome: RunStatus.Succeeded }))
+            return;
+        await QueueAsync(payload with { Split = new CopySplit(CopySplit.Discard, Parts: parts) }, queue, activityRunId, 0, 1, ct);
+    }
+
+    /// <summary>The same, for a split copy a user cancelled while none of its steps was running.</summary>
+    public async Task DiscardWhenIdleAsync(Guid activityRunId, CancellationToken ct)
+    {
+        var plan = (await store.ListJobsOfActivityRunAsync(activityRunId, ct)).FirstOrDefault(j => j.Step == CopySplit.Plan);
+        if (plan is not null)
+            await DiscardWhenIdleAsync(activityRunId, JsonSerializer.Deserialize(plan.PayloadJson, FerryJsonContext.Default.JobPayload)!, plan.Queue, ct);
     }
 
     private async Task QueueAsync(JobPayload payload, string queue, Guid activityRunId, int part, int attempts, CancellationToken ct)

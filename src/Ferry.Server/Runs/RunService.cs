@@ -8,7 +8,7 @@ using Ferry.Server.Store;
 namespace Ferry.Server.Runs;
 
 /// <summary>ADF's pipeline run operations: createRun, get, cancel, queryPipelineRuns and queryActivityRuns, in ADF's shapes.</summary>
-public sealed class RunService(IFerryStore store, FactoryResourceService resources, RunOrchestrator orchestrator, TimeProvider time)
+public sealed class RunService(IFerryStore store, FactoryResourceService resources, RunOrchestrator orchestrator, CopySplits splits, TimeProvider time)
 {
     public async Task<JsonObject> CreateRunAsync(string factory, string pipelineName, JsonObject? given, CancellationToken ct)
     {
@@ -65,8 +65,13 @@ public sealed class RunService(IFerryStore store, FactoryResourceService resourc
         // So does a split copy whose parts are all waiting: no node will report it.
         foreach (var activityRun in open)
         {
-            if (activityRun.Status == RunStatus.Queued || await SplitWaitingAsync(activityRun.Id, ct))
+            if (activityRun.Status == RunStatus.Queued)
                 await orchestrator.ActivityEndedAsync(activityRun, RunStatus.Cancelled, null, null, ct);
+            else if (await SplitWaitingAsync(activityRun.Id, ct))
+            {
+                await orchestrator.ActivityEndedAsync(activityRun, RunStatus.Cancelled, null, null, ct);
+                await splits.DiscardWhenIdleAsync(activityRun.Id, ct);
+            }
         }
         await orchestrator.AdvanceAsync(run.Id, ct);
     }
