@@ -1,5 +1,5 @@
 // A real ferry-server and ferry-node started from a folder of built binaries, for the benchmarks that need the whole
-// system: processes, the admin API with its token, a self-hosted runtime with one registered node.
+// system: processes, the admin API with its token, a self-hosted runtime with its registered nodes.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -22,7 +22,11 @@ internal sealed class FerryFleet : IAsyncDisposable
     }
 
     public string Work { get; }
-    public Process? Node { get; private set; }
+    /// <summary>The first node started.</summary>
+    public Process? Node => Nodes.FirstOrDefault();
+
+    /// <summary>Every node started, in order.</summary>
+    public List<Process> Nodes { get; } = [];
 
     /// <summary>Starts a server (SQLite) in a fresh folder and waits for its admin token.</summary>
     public static async Task<FerryFleet> StartServerAsync(string bin, string prefix)
@@ -39,25 +43,34 @@ internal sealed class FerryFleet : IAsyncDisposable
     }
 
     /// <summary>Creates runtime <paramref name="runtime"/>, registers one node with it (after <paramref name="dmgcmd"/> settings), starts it and waits until it is Online.</summary>
-    public async Task StartNodeAsync(string runtime, params string[][] dmgcmd)
+    public Task StartNodeAsync(string runtime, params string[][] dmgcmd) => StartNodeAsync(runtime, "bench-node", dmgcmd);
+
+    /// <summary>
+    /// Registers node <paramref name="name"/> with runtime <paramref name="runtime"/> (created with the first node), in a
+    /// folder of its own, after <paramref name="dmgcmd"/> settings; starts it and waits until the runtime reports it Online.
+    /// </summary>
+    public async Task StartNodeAsync(string runtime, string name, params string[][] dmgcmd)
     {
-        await SendAsync(HttpMethod.Put, $"/factories/default/integrationRuntimes/{runtime}", """{"properties": {"type": "SelfHosted"}}""");
+        if (Nodes.Count == 0)
+            await SendAsync(HttpMethod.Put, $"/factories/default/integrationRuntimes/{runtime}", """{"properties": {"type": "SelfHosted"}}""");
         var key = (await SendAsync(HttpMethod.Post, $"/factories/default/integrationRuntimes/{runtime}/listAuthKeys"))!["authKey1"]!.GetValue<string>();
-        var nodeDir = Path.Combine(Work, "node");
-        foreach (var command in dmgcmd.Prepend(["-rn", key, "bench-node"]))
+        var nodeDir = Path.Combine(Work, Nodes.Count == 0 ? "node" : $"node-{name}");
+        foreach (var command in dmgcmd.Prepend(["-rn", key, name]))
         {
             var run = Start("dmgcmd.dll", [.. command, "--data-dir", nodeDir]);
             await run.WaitForExitAsync();
         }
-        Node = Start("ferry-node.dll", "--data-dir", nodeDir);
+        var node = Start("ferry-node.dll", "--data-dir", nodeDir);
+        Nodes.Add(node);
         for (var i = 0; i < 100; i++)
         {
-            var state = (await SendAsync(HttpMethod.Post, $"/factories/default/integrationRuntimes/{runtime}/getStatus"))!["properties"]!["state"]!.GetValue<string>();
-            if (state == "Online")
+            var status = await SendAsync(HttpMethod.Post, $"/factories/default/integrationRuntimes/{runtime}/getStatus");
+            var nodes = status!["properties"]!["typeProperties"]?["nodes"]?.AsArray() ?? [];
+            if (nodes.Any(n => n!["nodeName"]?.GetValue<string>() == name && n["status"]?.GetValue<string>() == "Online"))
                 return;
             await Task.Delay(200);
         }
-        throw new InvalidOperationException("the node did not come online");
+        throw new InvalidOperationException($"node {name} did not come online");
     }
 
     public async Task<JsonNode?> SendAsync(HttpMethod method, string path, string? body = null)
