@@ -28,6 +28,7 @@ public sealed partial class HeartbeatService(
     private readonly Backoff _backoff = new(Random.Shared);
     private readonly CredentialSync _sync = sync;
     private int _runtimeCredentialVersion;
+    private static readonly TimeSpan MinimumAnswerTime = TimeSpan.FromSeconds(5);
     private TimeSpan _interval = TimeSpan.FromSeconds(10);
     private int _concurrentJobsLimit;
 
@@ -46,6 +47,13 @@ public sealed partial class HeartbeatService(
             }
 
             TimeSpan wait;
+            // A heartbeat gets one interval (at least 5 s) to be answered, and the next is due one interval after this one
+            // began: on a lossy, slow link one stuck call then costs one interval, not the client's whole timeout on top
+            // of it (which would leave the server hearing nothing for longer than its offline threshold).
+            var began = time.GetTimestamp();
+            var answerWithin = _interval < MinimumAnswerTime ? MinimumAnswerTime : _interval;
+            using var timeout = new CancellationTokenSource(answerWithin, time);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
             try
             {
                 var (total, available) = HostMetrics.Read();
@@ -57,7 +65,7 @@ public sealed partial class HeartbeatService(
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
                     Environment.ProcessorCount, ConcurrentJobsRunning: slots.Running, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
-                    heldVersion, syncKey, relayConnected, relayError, syncSignature, remote.Port, remote.CertificateSha256), stoppingToken);
+                    heldVersion, syncKey, relayConnected, relayError, syncSignature, remote.Port, remote.CertificateSha256), deadline.Token);
                 _runtimeCredentialVersion = response.CredentialKeyVersion;
                 link.Directed(response.RelayUrl, response.SelfContainedInteractiveAuthoring);
                 if (state.Current.State != ConnectionState.Connected)
@@ -70,7 +78,7 @@ public sealed partial class HeartbeatService(
                 _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));
                 _concurrentJobsLimit = response.ConcurrentJobsLimit;
                 slots.Limit = response.ConcurrentJobsLimit;
-                wait = _interval;
+                wait = TimeSpan.FromTicks(Math.Max(0, (_interval - time.GetElapsedTime(began)).Ticks));
                 if (await _sync.HandleAsync(identity, heldVersion, response, stoppingToken))
                     wait = TimeSpan.Zero; // tell the server at once that this node now holds the key
             }
@@ -88,6 +96,10 @@ public sealed partial class HeartbeatService(
             catch (HttpRequestException e)
             {
                 wait = Failed(e.Message);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                wait = Failed($"the server at {identity.ServerUrl} did not answer the heartbeat within {answerWithin.TotalSeconds:F0} s");
             }
             catch (Exception e) when (e is NodeSetupException or System.Security.Cryptography.CryptographicException or IOException)
             {

@@ -13,7 +13,7 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
     /// given), starts it and waits until the node is up.
     /// </summary>
     public async Task<string> StartAsync(FerryServer server, string runtime, string nodeName, bool createRuntime = true, string expectedState = "Online",
-        Func<string, Task>? beforeStart = null, string? serverUrl = null, IDictionary<string, string>? env = null)
+        Func<string, Task>? beforeStart = null, string? serverUrl = null, IDictionary<string, string>? env = null, IReadOnlyList<string>? launcher = null)
     {
         if (createRuntime)
             await server.FerryJsonAsync("ir", "create", "--name", runtime);
@@ -26,7 +26,7 @@ public sealed class NodeFleet(TempDir dirs) : IDisposable
         Assert.True(registered.ExitCode == 0, registered.ToString());
         if (beforeStart is not null)
             await beforeStart(nodeDir);
-        var process = RunningProcess.Start(Binaries.NodeDll, ["--data-dir", nodeDir], env);
+        var process = RunningProcess.Start(Binaries.NodeDll, ["--data-dir", nodeDir], env, launcher);
         _processes.Add(process);
         _byName[nodeName] = process;
         await Commands.EventuallyAsync(async () =>

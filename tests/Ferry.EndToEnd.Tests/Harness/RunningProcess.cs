@@ -16,9 +16,15 @@ public sealed class RunningProcess : IDisposable
     public bool HasExited => _process.HasExited;
     public string Output => string.Join(Environment.NewLine, _output);
 
-    public static RunningProcess Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <summary>Starts dotnet <paramref name="dll"/>, through <paramref name="launcher"/> when given (e.g. "ip netns exec NAME", which becomes the program itself).</summary>
+    public static RunningProcess Start(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(launcher?[0] ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (launcher is not null)
+        {
+            foreach (var a in launcher.Skip(1)) info.ArgumentList.Add(a);
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
