@@ -109,7 +109,8 @@ async Task<(double Seconds, JsonNode Output)> FerryAsync(string pipeline)
 }
 
 string Layout(JsonNode output) => output["distributedCopy"] is { } split
-    ? string.Create(CultureInfo.InvariantCulture, $"{split["parts"]!.AsArray().Count} parts, effective parallelism {split["effectiveParallelism"]}")
+    ? string.Create(CultureInfo.InvariantCulture,
+        $"{split["parts"]!.AsArray().Count} parts (effective parallelism {split["effectiveParallelism"]}): plan {split["planSeconds"]} s, parts {split["partsSeconds"]} s, commit {split["commitSeconds"]} s")
     : "whole, on one node";
 
 var psqlCsv = await PsqlAsync($"{psql} -q -c \"\\copy (SELECT * FROM split_src) TO '{files}/psql.csv' CSV HEADER\"");

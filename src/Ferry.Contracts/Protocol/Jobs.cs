@@ -24,9 +24,11 @@ public sealed record JobPayload(
 /// One step of a copy split over the runtime's nodes. <c>plan</c> reads the source's extent and answers the parts;
 /// each <c>part</c> copies its range or files into the sink's staging (a table or hidden files keyed on the activity
 /// run, replaced whole by a later attempt of the same part); <c>commit</c> moves every part into place at once;
-/// <c>discard</c> removes the staging of a split copy that failed.
+/// <c>discard</c> removes the staging of a split copy that failed. A commit carries the rows each part reported
+/// (<see cref="PartRows"/>), which it checks against what it finds staged.
 /// </summary>
-public sealed record CopySplit(string Step, int Part = 0, int Parts = 0, string? Condition = null, IReadOnlyList<string>? Files = null)
+public sealed record CopySplit(string Step, int Part = 0, int Parts = 0, string? Condition = null, IReadOnlyList<string>? Files = null,
+    IReadOnlyList<long>? PartRows = null)
 {
     public const string Plan = "plan";
     public const string CopyPart = "part";

@@ -66,7 +66,7 @@ public static class SplitCopy
                 await PostgresSplitCommit.DiscardAsync(connector, dataset, job.ActivityRunId, split.Parts, ct);
                 return new JsonObject { ["discarded"] = split.Parts };
             }
-            var rows = await PostgresSplitCommit.CommitAsync(connector, dataset, settings, job.ActivityRunId, split.Parts, beforeCommit, ct);
+            var rows = await PostgresSplitCommit.CommitAsync(connector, dataset, settings, job.ActivityRunId, split.Parts, split.PartRows, beforeCommit, ct);
             return new JsonObject { ["rowsCommitted"] = rows };
         }
 

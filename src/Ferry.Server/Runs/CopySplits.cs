@@ -93,7 +93,11 @@ public sealed partial class CopySplits(IFerryStore store, RunOrchestrator orches
                 // Each part records its end before it reads the others', so the last to end sees every part done; two ending
                 // at once may both see it, and the commit's fixed id queues it once.
                 if (done == parts.Count)
-                    await QueueAsync(payload with { Split = new CopySplit(CopySplit.Commit, Parts: parts.Count) }, job.Queue, activityRun.Id, 0, RunOrchestrator.LeaseAttempts, ct);
+                {
+                    var rows = parts.OrderBy(j => PartOf(j)).Select(j => JsonNode.Parse(j.OutputJson ?? "{}")?["rowsCopied"]?.GetValue<long>() ?? 0).ToList();
+                    await QueueAsync(payload with { Split = new CopySplit(CopySplit.Commit, Parts: parts.Count, PartRows: rows) }, job.Queue, activityRun.Id, 0,
+                        RunOrchestrator.LeaseAttempts, ct);
+                }
                 break;
             case CopySplit.Commit:
                 var all = await store.ListJobsOfActivityRunAsync(activityRun.Id, ct);
@@ -172,6 +176,8 @@ public sealed partial class CopySplits(IFerryStore store, RunOrchestrator orches
         if (await store.InsertJobAsync(job, ct))
             signals.Notify(job.Queue);
     }
+
+    private static int PartOf(JobRow job) => JsonSerializer.Deserialize(job.PayloadJson, FerryJsonContext.Default.JobPayload)!.Split!.Part;
 
     /// <summary>One id per step of an activity run: the same step queued twice (two parts ending at once) is one job.</summary>
     private static Guid StepId(Guid activityRunId, string step, int part) =>

@@ -52,15 +52,16 @@ public sealed class PostgresSink(PostgresConnector connector, JsonObject dataset
             if (part is { } index)
             {
                 // The part's own staging table, made again whole: shaped like the table, or, when autoCreate will make
-                // the table at the commit, like the source.
+                // the table at the commit, like the source. Unlogged: the rows are written once to the log, by the commit;
+                // a PostgreSQL crash empties it, which the commit notices by the rows each part reported.
                 if (existing.Count == 0)
                     RequireAutoCreate(schema, table);
                 var stage = PostgresSplitCommit.StageTable(activityRunId, index);
                 _table = $"{PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(stage)}";
                 await ExecAsync($"DROP TABLE IF EXISTS {_table}", ct);
                 await ExecAsync(existing.Count == 0
-                    ? $"CREATE TABLE {_table} ({ColumnDefinitions(columns)})"
-                    : $"CREATE TABLE {_table} (LIKE {PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)} INCLUDING DEFAULTS)", ct);
+                    ? $"CREATE UNLOGGED TABLE {_table} ({ColumnDefinitions(columns)})"
+                    : $"CREATE UNLOGGED TABLE {_table} (LIKE {PostgresConnector.QuoteIdentifier(schema)}.{PostgresConnector.QuoteIdentifier(table)} INCLUDING DEFAULTS)", ct);
                 existing = await ColumnsAsync(schema, stage, ct);
             }
             else if (existing.Count == 0)

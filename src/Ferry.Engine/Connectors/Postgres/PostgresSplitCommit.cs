@@ -18,7 +18,7 @@ public static class PostgresSplitCommit
 
     /// <summary>Moves the parts in; answers the rows committed (by this call, or by an earlier attempt of the commit).</summary>
     public static async Task<long> CommitAsync(PostgresConnector connector, JsonObject dataset, JsonObject sink, Guid activityRunId, int parts,
-        Func<CancellationToken, Task> beforeCommit, CancellationToken ct)
+        IReadOnlyList<long>? partRows, Func<CancellationToken, Task> beforeCommit, CancellationToken ct)
     {
         var (schema, table) = connector.TableOfDataset(dataset);
         var target = Qualified(schema, table);
@@ -64,7 +64,15 @@ public static class PostgresSplitCommit
                     connection, transaction) { CommandTimeout = 0 };
                 try
                 {
-                    committed += await insert.ExecuteNonQueryAsync(ct);
+                    // An upsert may touch fewer rows than it was given (DO NOTHING): its staging is counted first.
+                    var stagedRows = conflict.Length == 0 ? -1 : await CountAsync(connection, transaction, Qualified(schema, stages[p]), ct);
+                    var inserted = await insert.ExecuteNonQueryAsync(ct);
+                    var found = stagedRows < 0 ? inserted : stagedRows;
+                    if (partRows is { } expected && p < expected.Count && found != expected[p])
+                        throw new DataStoreException(ErrorCodes.InvalidData,
+                            $"Part {p + 1} of {parts} copied {expected[p]} rows, but {found} are staged in {schema}.{stages[p]} " +
+                            "(a PostgreSQL restart empties staging tables, which are unlogged); nothing was committed. Run the copy again.");
+                    committed += inserted;
                 }
                 catch (PostgresException e) when (e.SqlState == "42P01")
                 {
@@ -93,6 +101,12 @@ public static class PostgresSplitCommit
         {
             throw connector.Classify(e);
         }
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, CancellationToken ct)
+    {
+        await using var count = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection, transaction) { CommandTimeout = 0 };
+        return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>Drops what the parts of a failed split copy staged.</summary>
