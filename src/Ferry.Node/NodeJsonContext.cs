@@ -17,4 +17,6 @@ namespace Ferry.Node;
 [JsonSerializable(typeof(BackupFile))]
 [JsonSerializable(typeof(BackupContent))]
 [JsonSerializable(typeof(Settings.NodeSettings))]
+[JsonSerializable(typeof(Registration.LastRegistrationRecord))]
+[JsonSerializable(typeof(Diagnostics.DiagnosisReport))]
 public sealed partial class NodeJsonContext : JsonSerializerContext;

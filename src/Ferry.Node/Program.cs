@@ -79,7 +79,7 @@ using (dirLock)
     builder.Services.AddSingleton<NodeState>();
     builder.Services.AddSingleton<SecretProtector>();
     builder.Services.AddSingleton<CredentialStore>();
-    builder.Services.AddSingleton(_ => ServerClient.CreateHttpClient());
+    builder.Services.AddSingleton<ControlPlaneHttp>();
     builder.Services.AddSingleton<ServerClient>();
     builder.Services.AddSingleton<Ferry.Node.Settings.NodeSettingsStore>();
     builder.Services.AddSingleton(new Ferry.Node.Remote.RemoteAccessState(remoteAccess?.Port,

@@ -78,6 +78,12 @@ try
             return state == ConnectionState.Connected ? 0 : 1;
         }
         case "Status": return await StatusAsync();
+        case "Diagnose": return await DiagnoseAsync(networkOnly: false);
+        case "SetProxy": return SetProxy();
+        case "GetProxy":
+            Console.WriteLine((new Ferry.Node.Settings.NodeSettingsStore(dir).Load().Proxy ?? ProxySettings.Default).Describe());
+            return 0;
+        case "CheckConnectivity" or "CheckConnectivityToServiceBus": return await DiagnoseAsync(networkOnly: true);
         case "EnableLocalMachineAccess": return ChangeSettings(s => s with { LocalMachineAccess = true }, "Local machine access is on: linked services may connect to this machine itself.");
         case "DisableLocalMachineAccess": return ChangeSettings(s => s with { LocalMachineAccess = false }, "Local machine access is off: connections to this machine itself are refused.");
         case "EnableLocalFolderPathValidation": return ChangeSettings(s => s with { LocalFolderPathValidation = true }, "Local folder path validation is on: only allowed folders can be reached.");
@@ -126,10 +132,21 @@ catch (OperationCanceledException) { return Fail("cancelled."); }
 
 async Task<int> RegisterAsync(string key, string? name, NodeIdentity? keepKeyOf)
 {
-    using var http = ServerClient.CreateHttpClient();
+    using var http = ControlPlane();
     var registrar = new NodeRegistrar(new ServerClient(http, TimeProvider.System), identities,
         new CredentialStore(dir, new SecretProtector(dir)), TimeProvider.System);
-    var identity = await registrar.RegisterAsync(key, name, keepKeyOf, ct);
+    NodeIdentity identity;
+    try
+    {
+        identity = await registrar.RegisterAsync(key, name, keepKeyOf, ct);
+    }
+    catch (ServerProblemException e)
+    {
+        // Kept for -Diagnose (which names "key rotated" from it); the key itself is not written.
+        new LastRegistrationRecord(DateTimeOffset.UtcNow, AuthKey.Parse(key).ServerUrl, e.Code, e.Message).Save(dir);
+        throw;
+    }
+    LastRegistrationRecord.Clear(dir);
     Console.WriteLine($"Registered node '{identity.NodeName}' to integration runtime '{identity.Runtime}' of factory '{identity.Factory}' at {identity.ServerUrl}.");
     if (await admin.ReloadAsync(ct) is not null)
         Console.WriteLine("The running node service picked up its new identity.");
@@ -173,6 +190,77 @@ async Task<int> StatusAsync()
     Console.WriteLine($"Local machine:   {(settings.LocalMachineAccess ? "reachable (dmgcmd -dlma turns it off)" : "refused (dmgcmd -elma allows it)")}");
     Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
     return 0;
+}
+
+int SetProxy()
+{
+    var positional = new List<string>();
+    string? bypassText = null;
+    for (var i = 1; i < rest.Count; i++)
+    {
+        if (rest[i] == "--bypass" && i + 1 < rest.Count) bypassText = rest[++i];
+        else positional.Add(rest[i]);
+    }
+    if (positional.Count == 0)
+        throw new NodeSetupException("-SetProxy needs none, system, or \"<host>:<port>\" [\"<user>\"] [\"<password>\"]. Nothing was changed.");
+    var bypass = bypassText?.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+    ProxySettings proxy;
+    switch (positional[0].ToLowerInvariant())
+    {
+        case ProxySettings.None or ProxySettings.System when positional.Count == 1:
+            proxy = new ProxySettings(positional[0].ToLowerInvariant());
+            break;
+        default:
+        {
+            var address = positional[0].Contains("://", StringComparison.Ordinal) ? positional[0] : "http://" + positional[0];
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.IsDefaultPort && !positional[0].EndsWith(":80", StringComparison.Ordinal)
+                || uri.AbsolutePath != "/" || positional.Count > 3)
+                throw new NodeSetupException($"'{string.Join(' ', positional)}' is not a proxy: give none, system, or \"<host>:<port>\" [\"<user>\"] [\"<password>\"] " +
+                                             "(an HTTP proxy, e.g. proxy.corp.local:3128). Nothing was changed.");
+            var user = positional.Count > 1 ? positional[1] : null;
+            var password = positional.Count > 2 ? positional[2] : Environment.GetEnvironmentVariable("FERRY_PROXY_PASSWORD");
+            if (user is null && password is not null && positional.Count > 2)
+                throw new NodeSetupException("A proxy password needs a user. Nothing was changed.");
+            dir.Create();
+            var sealedPassword = user is null || string.IsNullOrEmpty(password) ? null
+                : Convert.ToBase64String(new SecretProtector(dir).Protect(System.Text.Encoding.UTF8.GetBytes(password)));
+            proxy = new ProxySettings(ProxySettings.Custom, uri.Host, uri.Port, user, sealedPassword, bypass);
+            break;
+        }
+    }
+    var store = new Ferry.Node.Settings.NodeSettingsStore(dir);
+    dir.Create();
+    store.Save(store.Load() with { Proxy = proxy });
+    Console.WriteLine($"Proxy set: {proxy.Describe()}. A running node takes it for its next call (its connections and relay start again through it).");
+    return 0;
+}
+
+// dmgcmd's calls to the control plane go the way the node's do: through its proxy setting.
+ControlPlaneHttp ControlPlane() =>
+    new(new Ferry.Node.Settings.NodeSettingsStore(dir).Load().Proxy ?? ProxySettings.Default, new SecretProtector(dir));
+
+async Task<int> DiagnoseAsync(bool networkOnly)
+{
+    string? Option(string flag) => rest.IndexOf(flag) is var i and >= 0 && i + 1 < rest.Count ? rest[i + 1] : null;
+    using var http = ControlPlane();
+    var diagnosis = new Ferry.Node.Diagnostics.NodeDiagnosis(dir, admin, identities, http, new ServerClient(http, TimeProvider.System), TimeProvider.System);
+    var report = await diagnosis.RunAsync(networkOnly, Option("--runtime"), Option("--factory"), ct);
+    if (rest.Contains("--json"))
+    {
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, Ferry.Node.NodeJsonContext.Default.DiagnosisReport));
+        return report.Passed ? 0 : 1;
+    }
+    Console.WriteLine(networkOnly
+        ? $"Connectivity of the node on {dir.Path} to its control plane:"
+        : $"Diagnosis of the node on {dir.Path}, in the order of the IR-offline table:");
+    foreach (var check in report.Checks)
+        Console.WriteLine($"  {check.Status.ToUpperInvariant(),-4}  {check.Name,-17} {check.Evidence}");
+    var first = report.Checks.FirstOrDefault(c => c.Name == report.FirstFailure);
+    if (first is not null)
+        Console.WriteLine($"First failing check: {first.Name}. Fix: {first.Fix}");
+    else
+        Console.WriteLine("Every check passed." + string.Concat(report.Checks.Where(c => c.Status == "warn").Select(c => $"{Environment.NewLine}Warning ({c.Name}): {c.Fix}")));
+    return report.Passed ? 0 : 1;
 }
 
 int EnableRemoteAccess(bool inContainer)

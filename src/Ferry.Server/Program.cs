@@ -30,6 +30,7 @@ catch (ArgumentException e)
     Console.Error.WriteLine(ServerCommandLine.Usage);
     return 2;
 }
+Ferry.Server.Nodes.NodeStatusRules.Configure(options.MinimumNodeVersion);
 
 try
 {

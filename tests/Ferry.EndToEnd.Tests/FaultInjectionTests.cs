@@ -495,9 +495,9 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         // from the future: all refused. One 5 min behind signs calls that look 300 s old, inside a signature's 5 min
         // (+60 s) life: accepted, but it is Limited with the skew named, because a little more drift and it is cut off.
         await _nodes.StartAsync(server, "ha-ir", "node-ahead", createRuntime: false, expectedState: "Offline", beforeStart: AllowLocalMachineAsync,
-            env: FakeClock("+5m"));
+            env: Clocks.Moved("+5m"));
         await _nodes.StartAsync(server, "ha-ir", "node-behind", createRuntime: false, expectedState: "Limited", beforeStart: AllowLocalMachineAsync,
-            env: FakeClock("-5m"));
+            env: Clocks.Moved("-5m"));
         await SlowCopiesPipelineAsync(server, "ha-ir", "copies", 6, Rows);
 
         var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "copies"))["runId"]!.GetValue<string>();
@@ -613,14 +613,6 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
 
     private static async Task<int> OnlineCountAsync(FerryServer server) =>
         (await server.StatusAsync("fleet-ir")).Nodes.Values.Count(s => s == "Online");
-
-    /// <summary>The environment that moves a process's clock by <paramref name="offset"/> (libfaketime, from Debian's faketime package).</summary>
-    private static Dictionary<string, string> FakeClock(string offset)
-    {
-        var library = Directory.GetDirectories("/usr/lib").Select(d => Path.Combine(d, "faketime", "libfaketime.so.1")).FirstOrDefault(File.Exists)
-                      ?? throw new InvalidOperationException("libfaketime is missing: apt-get install faketime (./scripts/test installs it)");
-        return new() { ["LD_PRELOAD"] = library, ["FAKETIME"] = offset, ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1" };
-    }
 
     /// <summary>An activity run succeeded; when not, the assertion shows the whole run, its error included.</summary>
     private static void AssertSucceeded(JsonNode activity) =>

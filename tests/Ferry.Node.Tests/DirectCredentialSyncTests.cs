@@ -24,7 +24,7 @@ public sealed class DirectCredentialSyncTests : IDisposable
     private readonly NodeSettingsStore _settings;
     private readonly CredentialSync _sync;
     private readonly NodeIdentity _holder;
-    private readonly HttpClient _http = new();
+    private readonly ControlPlaneHttp _http = new(new ProxySettings(ProxySettings.None), null);
 
     public DirectCredentialSyncTests()
     {

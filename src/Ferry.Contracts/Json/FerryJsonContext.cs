@@ -19,6 +19,8 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(RegisterNodeResponse))]
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HeartbeatResponse))]
+[JsonSerializable(typeof(NodeSelfCheckRequest))]
+[JsonSerializable(typeof(NodeSelfCheck))]
 [JsonSerializable(typeof(StoppingRequest))]
 [JsonSerializable(typeof(SealedCredentialRequest))]
 [JsonSerializable(typeof(CredentialRotationRequest))]

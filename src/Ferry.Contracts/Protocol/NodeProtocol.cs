@@ -18,5 +18,7 @@ public static class NodeProtocol
     public const string JobPollPath = "/node/v1/jobs/poll";
     /// <summary>Followed by /{jobId}/renew or /{jobId}/complete.</summary>
     public const string JobsPath = "/node/v1/jobs";
+    /// <summary>What the server knows of the calling node, with no side effect (dmgcmd -Diagnose).</summary>
+    public const string SelfCheckPath = "/node/v1/self-check";
     public const string AuthorizationScheme = "FerryNode";
 }

@@ -10,7 +10,11 @@ public static class AdminEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/status", (NodeState state) => Results.Json(state.Current, NodeJsonContext.Default.NodeStatusReport));
+        // The relay's state too, for dmgcmd -Diagnose.
+        app.MapGet("/status", (NodeState state, Interactive.InteractiveLink link) => Results.Json(state.Current with
+        {
+            RelayConnected = link.RelayConnected, RelayError = link.RelayError, SelfContainedInteractiveAuthoring = link.SelfContained,
+        }, NodeJsonContext.Default.NodeStatusReport));
         app.MapPost("/reload", (IdentityWatch identities, NodeState state) =>
         {
             identities.Reload();

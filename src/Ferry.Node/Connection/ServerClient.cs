@@ -12,20 +12,11 @@ namespace Ferry.Node.Connection;
 /// <summary>
 /// The node's only way to the control plane: outbound HTTP calls, signed with the node's key once it is registered.
 /// A refusal comes back as <see cref="ServerProblemException"/> with the server's code and message; a network failure
-/// as <see cref="HttpRequestException"/> reworded to name the server.
+/// as <see cref="HttpRequestException"/> reworded to name the server, or the proxy when the call goes through one
+/// ("proxy unreachable", "proxy authentication required (407)").
 /// </summary>
-public sealed class ServerClient(HttpClient http, TimeProvider time)
+public sealed class ServerClient(ControlPlaneHttp http, TimeProvider time)
 {
-    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
-    {
-        // Re-resolve DNS now and then, so a server that moved is found again without a node restart.
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
-
     public Task<RegisterNodeResponse> RegisterAsync(string serverUrl, RegisterNodeRequest request, CancellationToken ct) =>
         SendAsync(serverUrl, NodeProtocol.RegisterPath, request, FerryJsonContext.Default.RegisterNodeRequest,
             FerryJsonContext.Default.RegisterNodeResponse, identity: null, ct)!;
@@ -70,6 +61,11 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
         return NodeRequestSignature.Sign(key, identity.NodeId, method, path, time.GetUtcNow(), body).ToHeaderValue();
     }
 
+    /// <summary>What the server knows of this node (dmgcmd -Diagnose); no side effect on the server.</summary>
+    public Task<NodeSelfCheck> SelfCheckAsync(NodeIdentity identity, string version, CancellationToken ct) =>
+        SendAsync(identity.ServerUrl, NodeProtocol.SelfCheckPath, new NodeSelfCheckRequest(version), FerryJsonContext.Default.NodeSelfCheckRequest,
+            FerryJsonContext.Default.NodeSelfCheck, identity, ct)!;
+
     public Task StoppingAsync(NodeIdentity identity, string reason, CancellationToken ct) =>
         SendAsync<StoppingRequest, object>(identity.ServerUrl, NodeProtocol.StoppingPath, new StoppingRequest(reason),
             FerryJsonContext.Default.StoppingRequest, null, identity, ct);
@@ -87,9 +83,15 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
             message.Headers.TryAddWithoutValidation("Authorization", Sign(identity, "POST", path, bytes));
 
         HttpResponseMessage response;
+        var client = http.Client;
+        var proxy = http.ProxyFor(message.RequestUri!);
         try
         {
-            response = await http.SendAsync(message, ct);
+            response = await client.SendAsync(message, ct);
+        }
+        catch (HttpRequestException e) when (proxy is not null)
+        {
+            throw await ProxyFailureAsync(client, proxy, serverUrl, e, ct);
         }
         catch (HttpRequestException e)
         {
@@ -97,11 +99,13 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
         }
         catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
         {
-            throw new HttpRequestException($"the server at {serverUrl} did not answer within {http.Timeout.TotalSeconds:F0} s", e);
+            throw new HttpRequestException($"the server at {serverUrl} did not answer within {client.Timeout.TotalSeconds:F0} s", e);
         }
 
         using (response)
         {
+            if (proxy is not null && ProxyRefused(response))
+                throw ProxyAuthenticationRequired(proxy, null);
             var content = await response.Content.ReadAsByteArrayAsync(ct);
             if (!response.IsSuccessStatusCode)
                 throw ReadProblem(response.StatusCode, content, serverUrl);
@@ -117,6 +121,48 @@ public sealed class ServerClient(HttpClient http, TimeProvider time)
             }
         }
     }
+
+    /// <summary>
+    /// What went wrong on the way through <paramref name="proxy"/>: it cannot be reached, it wants other credentials (a
+    /// proxy refusing them may close the connection while a request's body is still being sent, so a call without a body
+    /// asks again), or it could not reach the server.
+    /// </summary>
+    private static async Task<HttpRequestException> ProxyFailureAsync(HttpClient client, Uri proxy, string serverUrl, HttpRequestException e, CancellationToken ct)
+    {
+        if (IsProxyAuthentication(e))
+            return ProxyAuthenticationRequired(proxy, e);
+        if (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+            return new HttpRequestException($"proxy unreachable: cannot connect to the proxy {proxy.Authority} on the way to {serverUrl}: {e.Message}", e, e.StatusCode);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            using var probe = await client.GetAsync(new Uri(new Uri(serverUrl), "/health"), timeout.Token);
+            if (ProxyRefused(probe))
+                return ProxyAuthenticationRequired(proxy, e);
+        }
+        catch (Exception probeFailure) when (probeFailure is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            if (probeFailure is HttpRequestException h && IsProxyAuthentication(h))
+                return ProxyAuthenticationRequired(proxy, e);
+        }
+        return new HttpRequestException($"cannot reach the server at {serverUrl} through the proxy {proxy.Authority}: {e.Message}", e, e.StatusCode);
+    }
+
+    /// <summary>
+    /// The proxy, not the server, refused the call: 407, or the 401 with a Basic challenge that some proxies (tinyproxy)
+    /// answer wrong credentials with. Ferry's server never challenges for Basic credentials.
+    /// </summary>
+    public static bool ProxyRefused(HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.ProxyAuthenticationRequired
+        || (response.StatusCode == HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.Any(h => h.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)));
+
+    private static bool IsProxyAuthentication(HttpRequestException e) =>
+        e.StatusCode == HttpStatusCode.ProxyAuthenticationRequired || e.Message.Contains("407", StringComparison.Ordinal);
+
+    private static HttpRequestException ProxyAuthenticationRequired(Uri proxy, Exception? inner) => new(
+        $"proxy authentication required (407): the proxy {proxy.Authority} refused the node's proxy credentials; set the right user and password " +
+        "with dmgcmd -SetProxy", inner, HttpStatusCode.ProxyAuthenticationRequired);
 
     private static ServerProblemException ReadProblem(HttpStatusCode status, byte[] content, string serverUrl)
     {

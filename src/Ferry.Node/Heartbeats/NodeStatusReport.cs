@@ -12,7 +12,10 @@ public sealed record NodeStatusReport(
     DateTimeOffset? LastErrorAt,
     int? ProcessId,
     string Version,
-    DateTimeOffset? StartedAt);
+    DateTimeOffset? StartedAt,
+    bool? RelayConnected = null,
+    string? RelayError = null,
+    bool SelfContainedInteractiveAuthoring = false);
 
 /// <summary>The node's connection states as dmgcmd shows them.</summary>
 public static class ConnectionState

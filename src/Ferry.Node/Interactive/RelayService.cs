@@ -13,8 +13,8 @@ namespace Ferry.Node.Interactive;
 /// back. When it cannot connect, it says why (the next heartbeat carries it, and the server shows the node Limited) and
 /// retries with backoff. Not used while the runtime has self-contained interactive authoring on.
 /// </summary>
-public sealed partial class RelayService(IdentityWatch identities, InteractiveLink link, ServerClient server, InteractiveHandler handler,
-    TimeProvider time, ILogger<RelayService> logger) : BackgroundService
+public sealed partial class RelayService(IdentityWatch identities, InteractiveLink link, ServerClient server, ControlPlaneHttp controlPlane,
+    InteractiveHandler handler, TimeProvider time, ILogger<RelayService> logger) : BackgroundService
 {
     private const int MaxConcurrentRequests = 8;
     private readonly Backoff _backoff = new(Random.Shared);
@@ -33,10 +33,12 @@ public sealed partial class RelayService(IdentityWatch identities, InteractiveLi
             }
 
             TimeSpan wait;
+            var proxyChanged = controlPlane.Changed;
             try
             {
-                await RunOnceAsync(identity, relayUrl, stoppingToken);
+                await RunOnceAsync(identity, relayUrl, proxyChanged, stoppingToken);
                 wait = stoppingToken.IsCancellationRequested || identities.Current != identity || link.RelayUrl != relayUrl || link.SelfContained
+                       || proxyChanged.IsCancellationRequested
                     ? TimeSpan.Zero
                     : Down("the server closed the relay");
             }
@@ -52,13 +54,15 @@ public sealed partial class RelayService(IdentityWatch identities, InteractiveLi
         }
     }
 
-    private async Task RunOnceAsync(NodeIdentity identity, string relayUrl, CancellationToken stoppingToken)
+    private async Task RunOnceAsync(NodeIdentity identity, string relayUrl, CancellationToken proxyChanged, CancellationToken stoppingToken)
     {
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        // A new proxy setting drops the relay too: it reconnects through the new path at once.
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, proxyChanged);
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        socket.Options.Proxy = controlPlane.WebSocketProxy;
         socket.Options.SetRequestHeader("Authorization", server.Sign(identity, "GET", NodeProtocol.RelayPath, []));
-        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.Token))
         {
             connectTimeout.CancelAfter(TimeSpan.FromSeconds(15));
             await socket.ConnectAsync(WebSocketUri(relayUrl), connectTimeout.Token);

@@ -12,7 +12,8 @@ public sealed record NodeSettings(
     bool LocalMachineAccess = false,
     bool NodeApprovalRequired = false,
     IReadOnlyList<string>? ApprovedNodes = null,
-    RemoteAccessSettings? RemoteAccess = null)
+    RemoteAccessSettings? RemoteAccess = null,
+    Connection.ProxySettings? Proxy = null)
 {
     public IReadOnlyList<string> Folders => AllowedLocalFolders ?? [];
 

@@ -49,6 +49,15 @@ public static class NodeGatewayEndpoints
             return Results.NoContent();
         });
 
+        app.MapPost(NodeProtocol.SelfCheckPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth,
+            IntegrationRuntimes.IntegrationRuntimeService runtimes, CancellationToken ct) =>
+        {
+            var bytes = await body.ReadBytesAsync(context.Request, ct);
+            var node = await auth.AuthenticateAsync(context.Request, bytes, ct);
+            var request = RequestBody.Deserialize(bytes, json.NodeSelfCheckRequest);
+            return Results.Json(await runtimes.SelfCheckAsync(node, request.Version, ct), json.NodeSelfCheck);
+        });
+
         app.MapPost(NodeProtocol.StoppingPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, IFerryStore store,
             StatusRecorder recorder, TimeProvider time, CancellationToken ct) =>
         {

@@ -20,6 +20,7 @@ public static class ServerCommandLine
           --clock-leeway SEC           tolerated clock difference with nodes (default 60)
           --signature-lifetime SEC     how long a node's signed request stays valid (default 300)
           --max-body-bytes N           largest request body accepted (default 1048576)
+          --minimum-node-version V     the oldest ferry-node version given jobs; older nodes are Limited and Expired (default 0.1.0)
         Environment: FERRY_SERVER_DATA_DIR, FERRY_SERVER_DATABASE stand in for --data-dir and --database.
         """;
 
@@ -49,6 +50,11 @@ public static class ServerCommandLine
                 case "--clock-leeway": options.ClockLeewaySeconds = Int(); break;
                 case "--signature-lifetime": options.SignatureLifetimeSeconds = Int(); break;
                 case "--max-body-bytes": options.MaxRequestBodyBytes = Int(); break;
+                case "--minimum-node-version":
+                    var minimum = Value();
+                    options.MinimumNodeVersion = Version.TryParse(minimum, out var parsed) && parsed.Build >= 0 ? parsed
+                        : throw new ArgumentException($"--minimum-node-version needs a version like 0.2.0, not '{minimum}'.");
+                    break;
                 default: throw new ArgumentException($"Unknown option '{flag}'.");
             }
         }

@@ -1,3 +1,4 @@
+using Ferry.Server.Nodes;
 namespace Ferry.Server.Hosting;
 
 /// <summary>
@@ -49,6 +50,9 @@ public sealed class ServerOptions
 
     /// <summary>--max-body-bytes: the largest request body accepted (1 MiB: resource documents are small).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>--minimum-node-version: nodes older than this get no jobs and show Limited with their version Expired.</summary>
+    public Version MinimumNodeVersion { get; set; } = NodeStatusRules.DefaultMinimumNodeVersion;
 
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
     public TimeSpan OfflineAfter => HeartbeatInterval * MissedHeartbeats;

@@ -4,6 +4,7 @@ using Ferry.Contracts;
 using Ferry.Contracts.Keys;
 using Ferry.Contracts.Names;
 using Ferry.Contracts.Problems;
+using Ferry.Contracts.Protocol;
 using Ferry.Contracts.Resources;
 using Ferry.Server.Api;
 using Ferry.Server.Errors;
@@ -218,6 +219,22 @@ public sealed class IntegrationRuntimeService(
         var all = (await store.ListNodesAsync(runtime.Id, ct)).Select(n => (Node: n, Status: NodeStatusRules.Derive(n, now, options.OfflineAfter, credentialVersion, relayRequired)));
         return ToNodeView(node, NodeStatusRules.Derive(node, now, options.OfflineAfter, credentialVersion, relayRequired), NodeStatusRules.ActiveDispatcher(all) == node.Id,
             credentialVersion);
+    }
+
+    /// <summary>What the server knows of <paramref name="node"/>, for its own diagnosis (dmgcmd -Diagnose), judging the version it says it runs.</summary>
+    public async Task<NodeSelfCheck> SelfCheckAsync(NodeRow node, string version, CancellationToken ct)
+    {
+        var runtime = await store.GetRuntimeByIdAsync(node.RuntimeId, ct)
+                      ?? throw new FerryException(StatusCodes.Status410Gone, ErrorCodes.RuntimeDeleted, "This node's integration runtime was deleted.");
+        var view = await GetNodeAsync(runtime.Factory, runtime.Name, node.Name, ct);
+        var nodes = (await store.ListNodesAsync(runtime.Id, ct)).Count;
+        var versionStatus = NodeStatusRules.VersionStatus(version, ServerVersion);
+        var cause = versionStatus == "Expired"
+            ? NodeStatusRules.TooOld(version) ? NodeStatusRules.TooOldCause(version, ServerVersion)
+              : $"version {version} is more than {NodeStatusRules.SupportedMinorVersions} minor versions behind this server ({ServerVersion}): install the current ferry-node."
+            : versionStatus == "UpdateAvailable" ? $"version {version} is behind this server's {ServerVersion}; an update is available." : null;
+        return new NodeSelfCheck(node.Id, node.Name, runtime.Factory, runtime.Name, view.Status, view.LastError, versionStatus, cause, ServerVersion,
+            time.GetUtcNow(), options.ClockLeewaySeconds, nodes, node.ConcurrentJobsLimit, ServiceUrls());
     }
 
     public async Task<SelfHostedIntegrationRuntimeNode> UpdateNodeAsync(string factory, string name, string nodeName, JsonObject body, CancellationToken ct)

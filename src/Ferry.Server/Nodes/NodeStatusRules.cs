@@ -31,8 +31,13 @@ public static class NodeStatusRules
             : NodeStatus.Limited;
     }
 
-    /// <summary>The oldest node version this server works with: older nodes speak a node protocol it no longer serves.</summary>
-    public static readonly Version MinimumNodeVersion = new(0, 1, 0);
+    /// <summary>The oldest node version a server works with unless told otherwise: older nodes speak a node protocol it no longer serves.</summary>
+    public static readonly Version DefaultMinimumNodeVersion = new(0, 1, 0);
+
+    /// <summary>The oldest node version this server works with (--minimum-node-version, set once at start).</summary>
+    public static Version MinimumNodeVersion { get; private set; } = DefaultMinimumNodeVersion;
+
+    public static void Configure(Version minimumNodeVersion) => MinimumNodeVersion = minimumNodeVersion;
 
     /// <summary>How many minor versions a node may be behind the server and still be supported (ADF's "Expired" beyond).</summary>
     public const int SupportedMinorVersions = 2;

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using Ferry.EndToEnd.Tests.Harness;
+
+namespace Ferry.EndToEnd.Tests;
+
+/// <summary>
+/// The node's proxy setting against a real proxy (tinyproxy, Debian's package) on loopback: the node's calls to its
+/// control plane go through it; with the proxy down the node says "proxy unreachable"; with wrong credentials "proxy
+/// authentication required (407)"; and a new setting takes effect in the running process.
+/// </summary>
+public sealed class ProxyTests : IDisposable
+{
+    private readonly TempDir _dirs = new();
+    private readonly NodeFleet _nodes;
+
+    public ProxyTests() => _nodes = new NodeFleet(_dirs);
+
+    [Fact]
+    public async Task A_node_set_to_a_proxy_talks_to_its_control_plane_through_it_and_names_the_proxy_when_it_is_down()
+    {
+        using var proxy = new TinyProxy();
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        var nodeDir = await _nodes.StartAsync(server, "proxy-ir", "node-a", beforeStart: async dir =>
+        {
+            var set = await Commands.DmgcmdAsync(dir, "-SetProxy", proxy.Address);
+            Assert.True(set.ExitCode == 0, set.ToString());
+        });
+
+        Assert.Contains("/node/v1/heartbeat", proxy.Log, StringComparison.Ordinal); // the heartbeats went through the proxy
+        await Commands.EventuallyAsync(async () =>
+        {
+            var relay = JsonNode.Parse((await Commands.RunAsync(Binaries.DmgcmdDll, ["-cc", "--json", "--data-dir", nodeDir], null)).Stdout)!["checks"]!.AsArray()
+                .Single(c => c!["name"]!.GetValue<string>() == "relay")!;
+            // A WebSocket goes through an HTTP proxy as a CONNECT tunnel to the server.
+            return (relay["status"]!.GetValue<string>() == "pass" && proxy.Log.Contains($"CONNECT 127.0.0.1:{server.Port} ", StringComparison.Ordinal),
+                relay.ToJsonString());
+        }, TimeSpan.FromSeconds(30), "the relay connected, through the proxy too");
+        Assert.Equal($"custom proxy http://{proxy.Address}", (await Commands.DmgcmdAsync(nodeDir, "-GetProxy")).Stdout.Trim());
+        var healthy = await Commands.RunAsync(Binaries.DmgcmdDll, ["-Diagnose", "--json", "--data-dir", nodeDir], null);
+        var proxyCheck = JsonNode.Parse(healthy.Stdout)!["checks"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "proxy")!;
+        Assert.StartsWith($"through the proxy {proxy.Address}", proxyCheck["evidence"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        proxy.Stop();
+        await Commands.EventuallyAsync(async () =>
+        {
+            var status = await Commands.DmgcmdAsync(nodeDir, "-Status");
+            return (status.Stdout.Contains($"proxy unreachable: cannot connect to the proxy {proxy.Address}", StringComparison.Ordinal), status.Stdout);
+        }, TimeSpan.FromSeconds(30), "the node naming the proxy as what it cannot reach");
+        var diagnosis = JsonNode.Parse((await Commands.RunAsync(Binaries.DmgcmdDll, ["-Diagnose", "--json", "--data-dir", nodeDir], null)).Stdout)!;
+        Assert.Equal("tcp", diagnosis["firstFailure"]!.GetValue<string>());
+        Assert.StartsWith("proxy unreachable: refused: " + proxy.Address, diagnosis["checks"]![2]!["evidence"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_proxy_credentials_are_named_407_and_the_right_ones_take_effect_without_restarting_the_node()
+    {
+        using var proxy = new TinyProxy(("ferry", "s3cret-proxy"));
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        var nodeDir = await _nodes.StartAsync(server, "proxy-ir", "node-a", expectedState: null, beforeStart: async dir =>
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-SetProxy", proxy.Address, "ferry", "wrong-password")).ExitCode));
+
+        await Commands.EventuallyAsync(async () =>
+        {
+            var status = await Commands.DmgcmdAsync(nodeDir, "-Status");
+            return (status.Stdout.Contains("proxy authentication required (407)", StringComparison.Ordinal), status.Stdout);
+        }, TimeSpan.FromSeconds(30), "the node naming the proxy's refusal");
+        var diagnosis = JsonNode.Parse((await Commands.RunAsync(Binaries.DmgcmdDll, ["-Diagnose", "--json", "--data-dir", nodeDir], null)).Stdout)!;
+        Assert.Equal("proxy", diagnosis["firstFailure"]!.GetValue<string>());
+        Assert.StartsWith("proxy authentication required (407)", diagnosis["checks"]![4]!["evidence"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The right password, given while the node runs: the same process connects through the proxy.
+        var pid = (await Commands.DmgcmdAsync(nodeDir, "-Status")).Stdout;
+        var set = await Commands.RunAsync(Binaries.DmgcmdDll, ["-SetProxy", proxy.Address, "ferry", "--data-dir", nodeDir],
+            new Dictionary<string, string> { ["FERRY_PROXY_PASSWORD"] = "s3cret-proxy" });
+        Assert.True(set.ExitCode == 0, set.ToString());
+        await Commands.EventuallyAsync(async () =>
+        {
+            var status = await server.StatusAsync("proxy-ir");
+            return (status.Nodes["node-a"] == "Online", FerryServer.Describe(status));
+        }, TimeSpan.FromSeconds(30), "node-a Online through the proxy once its password is right");
+        Assert.Contains(PidLine(pid), (await Commands.DmgcmdAsync(nodeDir, "-Status")).Stdout, StringComparison.Ordinal);
+
+        // The password is kept encrypted and never shown.
+        Assert.DoesNotContain("s3cret-proxy", await File.ReadAllTextAsync(Path.Combine(nodeDir, "settings.json")), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-proxy", (await Commands.DmgcmdAsync(nodeDir, "-GetProxy")).Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-proxy", _nodes.OutputOf("node-a"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_proxy_setting_that_is_not_a_proxy_is_refused_and_changes_nothing()
+    {
+        var nodeDir = _dirs.Sub("node-a");
+        var refused = await Commands.DmgcmdAsync(nodeDir, "-sp", "proxy.corp.local");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("is not a proxy", refused.Stderr + refused.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed", refused.Stderr + refused.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("system proxy", (await Commands.DmgcmdAsync(nodeDir, "-gp")).Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-sp", "none")).ExitCode);
+        Assert.StartsWith("no proxy", (await Commands.DmgcmdAsync(nodeDir, "-gp")).Stdout, StringComparison.Ordinal);
+    }
+
+    private static string PidLine(string status) =>
+        status.Split('\n').Single(l => l.StartsWith("Service:", StringComparison.Ordinal)).Trim();
+
+    public void Dispose()
+    {
+        _nodes.Dispose();
+        _dirs.Dispose();
+    }
+}
