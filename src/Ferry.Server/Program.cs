@@ -73,6 +73,7 @@ builder.Services.AddSingleton<Ferry.Server.Interactive.InteractiveService>();
 builder.Services.AddSingleton<Ferry.Server.Jobs.JobSignals>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunOrchestrator>();
 builder.Services.AddSingleton<Ferry.Server.Runs.CopySplits>();
+builder.Services.AddSingleton<Ferry.Server.Metrics.ServerMetrics>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunService>();
 builder.Services.AddSingleton<Ferry.Server.Jobs.JobService>();
 builder.Services.AddHostedService<Ferry.Server.Jobs.JobSweeper>();
@@ -106,10 +107,12 @@ app.UseStatusCodePages(async context =>
         $"{http.Request.Method} {http.Request.Path}{http.Request.QueryString} was refused ({status}): check the path, the method and the " +
         "query values against docs/api.md.");
 });
+app.Use(app.Services.GetRequiredService<Ferry.Server.Metrics.ServerMetrics>().Middleware);
 app.UseMiddleware<ProblemWriter>();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
-app.UseWhen(c => c.Request.Path.StartsWithSegments("/factories"), b => b.Use(next => adminToken.Guard(next)));
+app.UseWhen(c => c.Request.Path.StartsWithSegments("/factories") || c.Request.Path.StartsWithSegments("/metrics"), b => b.Use(next => adminToken.Guard(next)));
 app.MapGet("/health", () => Results.Text("ok"));
+Ferry.Server.Metrics.MetricsEndpoint.Map(app);
 ManagementEndpoints.Map(app);
 FactoryResourceEndpoints.Map(app);
 NodeGatewayEndpoints.Map(app);

@@ -21,8 +21,9 @@ public static class NodeGatewayEndpoints
         });
 
         app.MapPost(NodeProtocol.HeartbeatPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, HeartbeatReceiver receiver,
-            HeartbeatGate gate, CancellationToken ct) =>
+            HeartbeatGate gate, Metrics.ServerMetrics metrics, CancellationToken ct) =>
         {
+            metrics.Heartbeat();
             var bytes = await body.ReadBytesAsync(context.Request, ct);
             using var slot = await gate.EnterAsync(ct);
             var node = await auth.AuthenticateAsync(context.Request, bytes, ct);

@@ -20,7 +20,8 @@ namespace Ferry.Server.Runs;
 /// job on that runtime's queue. A run ends when every activity has; it failed when an activity failed that no other
 /// activity was there to handle (a dependency on Failed or Completed).
 /// </summary>
-public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signals, TimeProvider time, ILogger<RunOrchestrator> logger)
+public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signals, TimeProvider time, ILogger<RunOrchestrator> logger,
+    Metrics.ServerMetrics? metrics = null)
 {
     public const string ManagedQueue = "managed";
     public const int LeaseAttempts = 3;
@@ -87,6 +88,7 @@ public sealed partial class RunOrchestrator(IFerryStore store, JobSignals signal
             return;
         }
         await store.UpdateActivityRunAsync(ended, ct);
+        metrics?.ActivityEnded(activityRun.Type, status, output);
         if (run is not null)
             await AdvanceAsync(activityRun.RunId, ct);
     }
