@@ -13,4 +13,5 @@ var pipeline = FactoryResourceCommands.Build(globals, "pipeline", "pipelines", "
 RunCommands.AddRunTo(pipeline, globals);
 root.Subcommands.Add(pipeline);
 root.Subcommands.Add(RunCommands.Build(globals));
+root.Subcommands.Add(AlertCommands.Build(globals));
 return await root.Parse(args).InvokeAsync();

@@ -74,6 +74,9 @@ builder.Services.AddSingleton<Ferry.Server.Jobs.JobSignals>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunOrchestrator>();
 builder.Services.AddSingleton<Ferry.Server.Runs.CopySplits>();
 builder.Services.AddSingleton<Ferry.Server.Metrics.ServerMetrics>();
+builder.Services.AddSingleton(new Ferry.Server.Alerts.WebhookSeal(keySecret));
+builder.Services.AddSingleton<Ferry.Server.Alerts.AlertRuleService>();
+builder.Services.AddHostedService<Ferry.Server.Alerts.AlertMonitor>();
 builder.Services.AddSingleton<Ferry.Server.Runs.RunService>();
 builder.Services.AddSingleton<Ferry.Server.Jobs.JobService>();
 builder.Services.AddHostedService<Ferry.Server.Jobs.JobSweeper>();
@@ -113,6 +116,7 @@ app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSecond
 app.UseWhen(c => c.Request.Path.StartsWithSegments("/factories") || c.Request.Path.StartsWithSegments("/metrics"), b => b.Use(next => adminToken.Guard(next)));
 app.MapGet("/health", () => Results.Text("ok"));
 Ferry.Server.Metrics.MetricsEndpoint.Map(app);
+Ferry.Server.Alerts.AlertEndpoints.Map(app);
 ManagementEndpoints.Map(app);
 FactoryResourceEndpoints.Map(app);
 NodeGatewayEndpoints.Map(app);

@@ -19,6 +19,52 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task Status_events_are_read_after_a_cursor_with_the_one_before_and_an_alert_delivery_is_recorded_and_claimed_once()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        var before = await store.GetLastStatusEventIdAsync(default);
+        await store.AddStatusEventAsync(runtime.Id, new StatusEvent(T0, "node-a", NodeStatus.Online, "first heartbeat"), default);
+        await store.AddStatusEventAsync(runtime.Id, new StatusEvent(T0.AddSeconds(1), null, NodeStatus.Online, "node node-a: first heartbeat"), default);
+        await store.AddStatusEventAsync(runtime.Id, new StatusEvent(T0.AddSeconds(30), "node-a", NodeStatus.Offline, "heartbeat lost"), default);
+
+        var events = await store.ListStatusEventsAfterAsync(before, 10, default);
+        Assert.Equal([("node-a", "Online"), (null, "Online"), ("node-a", "Offline")], events.Select(e => (e.NodeName, e.Status)));
+        Assert.All(events, e => Assert.Equal(("default", "ir1"), (e.Factory, e.Runtime)));
+        Assert.Equal(NodeStatus.Online, await store.GetStatusBeforeAsync(runtime.Id, "node-a", events[2].Id, default));
+        Assert.Null(await store.GetStatusBeforeAsync(runtime.Id, null, events[1].Id, default));
+        Assert.Equal(["default"], await store.ListFactoriesAsync(default));
+
+        var delivery = new AlertDeliveryRow("d1", "default", "ops", "{}", "Pending", 0, T0, null, T0);
+        Assert.True(await store.InsertAlertDeliveryAsync(delivery, default));
+        Assert.False(await store.InsertAlertDeliveryAsync(delivery, default)); // another instance recording the same occurrence
+        Assert.Equal("d1", Assert.Single(await store.ListDueAlertDeliveriesAsync(T0, default)).Id);
+        Assert.True(await store.ClaimAlertDeliveryAsync("d1", T0, T0.AddMinutes(1), default));
+        Assert.False(await store.ClaimAlertDeliveryAsync("d1", T0, T0.AddMinutes(1), default)); // taken already
+        await store.UpdateAlertDeliveryAsync("d1", "Delivered", 1, T0, null, default);
+        Assert.Equal(("Delivered", 1), (Assert.Single(await store.ListAlertDeliveriesAsync("default", "ops", 5, default)).Status, 1));
+        Assert.Empty(await store.ListDueAlertDeliveriesAsync(T0.AddHours(1), default));
+    }
+
+    [Fact]
+    public async Task Nodes_are_counted_by_status_and_queued_jobs_by_queue_with_the_oldest()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        Assert.True(await store.InsertNodeAsync(Rows.Node(runtime.Id, "node-a", T0), 4, default));
+        Assert.True(await store.InsertNodeAsync(Rows.Node(runtime.Id, "node-b", T0), 4, default));
+        foreach (var at in new[] { T0.AddSeconds(5), T0.AddSeconds(9) })
+            await store.InsertJobAsync(new JobRow(Guid.NewGuid(), runtime.Id.ToString(), Guid.NewGuid(), "{}", JobStatus.Queued, null, null, 0, null, 0, 3, at, at, false, "[]"), default);
+
+        var nodes = Assert.Single(await store.CountNodesByStatusAsync(default));
+        Assert.Equal(("default", "ir1", 2L), (nodes.Factory, nodes.Runtime, nodes.Nodes));
+        var queue = Assert.Single(await store.ListQueueDepthsAsync(default));
+        Assert.Equal(("ir1", 2L, T0.AddSeconds(5)), (queue.Runtime, queue.Jobs, queue.OldestQueuedAt));
+    }
+
+    [Fact]
     public async Task Migrating_twice_is_harmless_and_keeps_data()
     {
         var store = await StoreWithFactoryAsync();

@@ -91,5 +91,12 @@ public static class Schema
             // The leases a node holds, counted at every lease against its concurrent jobs limit.
             "CREATE INDEX jobs_by_node ON jobs (node_id, status)",
         ],
+        [
+            // Alert webhooks to deliver: one row per rule and occurrence (so two server instances deliver it once),
+            // retried with backoff until delivered or out of attempts.
+            "CREATE TABLE alert_deliveries (id TEXT PRIMARY KEY, factory TEXT NOT NULL, rule TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, " +
+            "attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT, created_at BIGINT NOT NULL)",
+            "CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_at)",
+        ],
     ];
 }
