@@ -14,4 +14,5 @@ RunCommands.AddRunTo(pipeline, globals);
 root.Subcommands.Add(pipeline);
 root.Subcommands.Add(RunCommands.Build(globals));
 root.Subcommands.Add(AlertCommands.Build(globals));
+root.Subcommands.Add(SupportLogCommands.Build(globals));
 return await root.Parse(args).InvokeAsync();

@@ -47,6 +47,9 @@ using (dirLock)
     builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
     builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
     builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+    builder.Logging.AddProvider(new Ferry.Events.EventLogFile(dir.Path));
+    if (OperatingSystem.IsWindows())
+        builder.Logging.AddEventLog(o => o.SourceName = "ferry-node");
     if (File.Exists(dir.AdminSocket))
         File.Delete(dir.AdminSocket); // left by a node that was killed; the lock proves no one uses it
     // Remote access (dmgcmd -EnableRemoteAccess) is read once at start: changing it takes a restart, as in the reference.
@@ -109,15 +112,17 @@ using (dirLock)
     Ferry.Node.Remote.RemoteAccessEndpoints.Isolate(app, remoteAccess?.Port);
     AdminEndpoints.Map(app);
     Ferry.Node.Remote.RemoteAccessEndpoints.Map(app);
+    var serviceLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Node.Service");
     app.Lifetime.ApplicationStarted.Register(() =>
     {
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(dir.AdminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var identity = app.Services.GetRequiredService<IdentityWatch>().Current;
-        Console.WriteLine(identity is null
-            ? $"ferry-node {NodeVersion.Current} started with data dir {dir.Path}: not registered yet. Run: dmgcmd -RegisterNewNode \"<key>\""
-            : $"ferry-node {NodeVersion.Current} started with data dir {dir.Path}: {identity}");
+        NodeEvents.Started(serviceLog, NodeVersion.Current, dir.Path, identity is null
+            ? "not registered yet. Run: dmgcmd -RegisterNewNode \"<key>\""
+            : identity.ToString());
     });
+    app.Lifetime.ApplicationStopping.Register(() => NodeEvents.Stopping(serviceLog));
     try
     {
         await app.RunAsync();

@@ -80,6 +80,8 @@ try
         case "Status": return await StatusAsync();
         case "Diagnose": return await DiagnoseAsync(networkOnly: false);
         case "SetProxy": return SetProxy();
+        case "Events": return Events();
+        case "SendLogs": return await SendLogsAsync();
         case "GetProxy":
             Console.WriteLine((new Ferry.Node.Settings.NodeSettingsStore(dir).Load().Proxy ?? ProxySettings.Default).Describe());
             return 0;
@@ -189,6 +191,58 @@ async Task<int> StatusAsync()
     Console.WriteLine($"Remote access:   {(settings.RemoteAccess is { } remote ? $"TLS port {remote.Port}, certificate {remote.CertificatePath}" : "off (dmgcmd -EnableRemoteAccess turns it on)")}");
     Console.WriteLine($"Local machine:   {(settings.LocalMachineAccess ? "reachable (dmgcmd -dlma turns it off)" : "refused (dmgcmd -elma allows it)")}");
     Console.WriteLine($"Last error:      {(last?.LastError is { } error ? $"{error} (at {last.LastErrorAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss})" : "none")}");
+    return 0;
+}
+
+async Task<int> SendLogsAsync()
+{
+    var identity = identities.Load() ?? throw new NodeSetupException("This node is not registered, so it has no control plane to send logs to. Register it: dmgcmd -RegisterNewNode \"<key>\".");
+    // The newest 600 KB: the event log (oldest first), then the service log when dmgcmd -Start wrote one.
+    const int Budget = 600 * 1024;
+    var text = new System.Text.StringBuilder();
+    foreach (var file in Ferry.Events.EventLogFile.Files(dir.Path).Append(dir.LogFile).Where(File.Exists))
+        text.Append("==> ").Append(Path.GetFileName(file)).Append(" <==\n").Append(File.ReadAllText(file)).Append('\n');
+    var all = text.ToString();
+    var logs = Ferry.Contracts.Logs.LogRedactor.Redact(all.Length > Budget ? all[^Budget..] : all);
+    using var http = ControlPlane();
+    var stored = await new ServerClient(http, TimeProvider.System).SendSupportLogsAsync(identity, logs, ct);
+    Console.WriteLine($"Sent {stored.Bytes / 1024.0:F0} KB of this node's logs (secrets redacted) to {identity.ServerUrl}.");
+    Console.WriteLine($"Support log id: {stored.Id} (read it with: ferry support-log show --id {stored.Id})");
+    return 0;
+}
+
+int Events()
+{
+    var sinceText = rest.IndexOf("--since") is var flag and >= 0 && flag + 1 < rest.Count ? rest[flag + 1] : null;
+    DateTimeOffset? since = null;
+    if (sinceText is not null)
+    {
+        var units = new Dictionary<char, TimeSpan> { ['s'] = TimeSpan.FromSeconds(1), ['m'] = TimeSpan.FromMinutes(1), ['h'] = TimeSpan.FromHours(1), ['d'] = TimeSpan.FromDays(1) };
+        if (sinceText.Length > 1 && units.TryGetValue(sinceText[^1], out var unit) && double.TryParse(sinceText[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var count))
+            since = DateTimeOffset.UtcNow - unit * count;
+        else if (DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var time))
+            since = time;
+        else
+            throw new NodeSetupException($"--since '{sinceText}' is neither a span (30m, 2h, 1d) nor a time (2026-12-02T08:00).");
+    }
+    var json = rest.Contains("--json");
+    var shown = 0;
+    foreach (var file in Ferry.Events.EventLogFile.Files(dir.Path))
+    {
+        foreach (var line in File.ReadLines(file))
+        {
+            System.Text.Json.Nodes.JsonNode? entry;
+            try { entry = System.Text.Json.Nodes.JsonNode.Parse(line); }
+            catch (System.Text.Json.JsonException) { continue; } // a line cut short by a crash
+            var at = DateTimeOffset.Parse(entry!["time"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            if (since is { } from && at < from)
+                continue;
+            shown++;
+            Console.WriteLine(json ? line : $"{at.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {entry["level"],-11}  {entry["id"],4}  {entry["message"]}");
+        }
+    }
+    if (shown == 0 && !json)
+        Console.Error.WriteLine($"No events{(since is null ? "" : $" since {since.Value.ToLocalTime():yyyy-MM-dd HH:mm:ss}")} in {dir.Path}.");
     return 0;
 }
 

@@ -47,6 +47,9 @@ builder.WebHost.UseUrls(urls);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddProvider(new Ferry.Events.EventLogFile(options.DataDir));
+if (OperatingSystem.IsWindows())
+    builder.Logging.AddEventLog(o => o.SourceName = "ferry-server");
 
 SqlDialect dialect = options.Database is { Length: > 0 } cs ? new PostgresDialect(cs) : new SqliteDialect(Path.Combine(options.DataDir, "ferry.db"));
 var store = new SqlFerryStore(dialect);

@@ -21,6 +21,8 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(NodeSelfCheckRequest))]
 [JsonSerializable(typeof(NodeSelfCheck))]
+[JsonSerializable(typeof(SupportLogsRequest))]
+[JsonSerializable(typeof(SupportLogsResponse))]
 [JsonSerializable(typeof(StoppingRequest))]
 [JsonSerializable(typeof(SealedCredentialRequest))]
 [JsonSerializable(typeof(CredentialRotationRequest))]

@@ -20,5 +20,7 @@ public static class NodeProtocol
     public const string JobsPath = "/node/v1/jobs";
     /// <summary>What the server knows of the calling node, with no side effect (dmgcmd -Diagnose).</summary>
     public const string SelfCheckPath = "/node/v1/self-check";
+    /// <summary>dmgcmd -SendLogs: the node's recent logs, secrets redacted, kept on the control plane for support.</summary>
+    public const string SupportLogsPath = "/node/v1/support-logs";
     public const string AuthorizationScheme = "FerryNode";
 }

@@ -23,3 +23,9 @@ public sealed record NodeSelfCheck(
     int NodesInRuntime,
     int ConcurrentJobsLimit,
     IReadOnlyList<string> ServiceUrls);
+
+/// <summary>A node's recent logs (dmgcmd -SendLogs), already redacted; the server redacts them again before it keeps them.</summary>
+public sealed record SupportLogsRequest(string Logs);
+
+/// <summary>Where the server keeps them: give this id to whoever supports you (ferry support-log show --id).</summary>
+public sealed record SupportLogsResponse(string Id, int Bytes);

@@ -66,6 +66,10 @@ public sealed class ServerClient(ControlPlaneHttp http, TimeProvider time)
         SendAsync(identity.ServerUrl, NodeProtocol.SelfCheckPath, new NodeSelfCheckRequest(version), FerryJsonContext.Default.NodeSelfCheckRequest,
             FerryJsonContext.Default.NodeSelfCheck, identity, ct)!;
 
+    public Task<SupportLogsResponse> SendSupportLogsAsync(NodeIdentity identity, string logs, CancellationToken ct) =>
+        SendAsync(identity.ServerUrl, NodeProtocol.SupportLogsPath, new SupportLogsRequest(logs), FerryJsonContext.Default.SupportLogsRequest,
+            FerryJsonContext.Default.SupportLogsResponse, identity, ct)!;
+
     public Task StoppingAsync(NodeIdentity identity, string reason, CancellationToken ct) =>
         SendAsync<StoppingRequest, object>(identity.ServerUrl, NodeProtocol.StoppingPath, new StoppingRequest(reason),
             FerryJsonContext.Default.StoppingRequest, null, identity, ct);

@@ -3,7 +3,7 @@ using Ferry.Server.Api;
 
 namespace Ferry.Server.Alerts;
 
-/// <summary>/factories/{factory}/alertRules: list, PUT, GET (with its last deliveries), DELETE.</summary>
+/// <summary>/factories/{factory}/alertRules: list, PUT, GET (with its last deliveries), DELETE; and /factories/{factory}/supportLogs/{id}.</summary>
 public static class AlertEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -21,5 +21,17 @@ public static class AlertEndpoints
             Results.Json(await rules.GetAsync(factory, name, ct), json.FactoryResource));
         group.MapDelete("{name}", async (string factory, string name, AlertRuleService rules, CancellationToken ct) =>
             await rules.DeleteAsync(factory, name, ct) ? Results.Ok() : Results.NoContent());
+
+        // Logs nodes sent for support (dmgcmd -SendLogs), by the id the node printed.
+        app.MapGet("/factories/{factory}/supportLogs/{id}", async (string factory, string id, Store.IFerryStore store, CancellationToken ct) =>
+        {
+            var log = await store.GetSupportLogAsync(factory, id, ct)
+                      ?? throw Errors.FerryException.NotFound(Ferry.Contracts.Problems.ErrorCodes.NotFound,
+                          $"There are no support logs '{id}' in factory '{factory}'; the id is what dmgcmd -SendLogs printed.");
+            return Results.Json(new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = log.Id, ["factory"] = log.Factory, ["runtime"] = log.Runtime, ["node"] = log.NodeName, ["at"] = log.At.ToString("O"), ["logs"] = log.Content,
+            }, json.JsonObject);
+        });
     }
 }

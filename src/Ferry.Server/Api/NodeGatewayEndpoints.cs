@@ -59,6 +59,20 @@ public static class NodeGatewayEndpoints
             return Results.Json(await runtimes.SelfCheckAsync(node, request.Version, ct), json.NodeSelfCheck);
         });
 
+        app.MapPost(NodeProtocol.SupportLogsPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, IFerryStore store, TimeProvider time,
+            CancellationToken ct) =>
+        {
+            var bytes = await body.ReadBytesAsync(context.Request, ct);
+            var node = await auth.AuthenticateAsync(context.Request, bytes, ct);
+            var request = RequestBody.Deserialize(bytes, json.SupportLogsRequest);
+            var runtime = await store.GetRuntimeByIdAsync(node.RuntimeId, ct);
+            var now = time.GetUtcNow();
+            var id = $"{now:yyyyMMdd-HHmmss}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+            var content = Ferry.Contracts.Logs.LogRedactor.Redact(request.Logs);
+            await store.InsertSupportLogAsync(new SupportLogRow(id, runtime?.Factory ?? "default", runtime?.Name ?? "?", node.Name, now, content), ct);
+            return Results.Json(new SupportLogsResponse(id, System.Text.Encoding.UTF8.GetByteCount(content)), json.SupportLogsResponse);
+        });
+
         app.MapPost(NodeProtocol.StoppingPath, async (HttpContext context, RequestBody body, NodeAuthenticator auth, IFerryStore store,
             StatusRecorder recorder, TimeProvider time, CancellationToken ct) =>
         {

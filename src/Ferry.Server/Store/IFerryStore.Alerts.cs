@@ -7,8 +7,15 @@ public sealed record StatusEventRow(long Id, Guid RuntimeId, string Factory, str
 public sealed record AlertDeliveryRow(string Id, string Factory, string Rule, string PayloadJson, string Status, int Attempts, DateTimeOffset NextAt,
     string? LastError, DateTimeOffset CreatedAt);
 
+/// <summary>Logs a node sent for support.</summary>
+public sealed record SupportLogRow(string Id, string Factory, string Runtime, string NodeName, DateTimeOffset At, string Content);
+
 public partial interface IFerryStore
 {
+    Task InsertSupportLogAsync(SupportLogRow log, CancellationToken ct);
+
+    Task<SupportLogRow?> GetSupportLogAsync(string factory, string id, CancellationToken ct);
+
     Task<IReadOnlyList<string>> ListFactoriesAsync(CancellationToken ct);
 
     Task<long> GetLastStatusEventIdAsync(CancellationToken ct);

@@ -98,5 +98,9 @@ public static class Schema
             "attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT, created_at BIGINT NOT NULL)",
             "CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_at)",
         ],
+        [
+            // Logs a node sent for support (dmgcmd -SendLogs), redacted on the node and again here.
+            "CREATE TABLE support_logs (id TEXT PRIMARY KEY, factory TEXT NOT NULL, runtime TEXT NOT NULL, node_name TEXT NOT NULL, at BIGINT NOT NULL, content TEXT NOT NULL)",
+        ],
     ];
 }

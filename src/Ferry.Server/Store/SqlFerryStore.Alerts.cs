@@ -6,6 +6,18 @@ public sealed partial class SqlFerryStore
 {
     private const string DeliveryColumns = "id, factory, rule, payload, status, attempts, next_at, last_error, created_at";
 
+    public Task InsertSupportLogAsync(SupportLogRow log, CancellationToken ct) =>
+        ExecuteAsync("INSERT INTO support_logs (id, factory, runtime, node_name, at, content) VALUES (@id, @factory, @runtime, @node, @at, @content)", ct,
+            ("id", log.Id), ("factory", log.Factory), ("runtime", log.Runtime), ("node", log.NodeName), ("at", log.At.ToUnixTimeMilliseconds()), ("content", log.Content));
+
+    public async Task<SupportLogRow?> GetSupportLogAsync(string factory, string id, CancellationToken ct)
+    {
+        var rows = await QueryAsync("SELECT id, factory, runtime, node_name, at, content FROM support_logs WHERE factory = @factory AND id = @id",
+            r => new SupportLogRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetString(5)),
+            ct, ("factory", factory), ("id", id));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     public Task<IReadOnlyList<string>> ListFactoriesAsync(CancellationToken ct) => QueryAsync("SELECT name FROM factories ORDER BY name", r => r.GetString(0), ct);
 
     public async Task<long> GetLastStatusEventIdAsync(CancellationToken ct) =>
