@@ -83,6 +83,7 @@ using (dirLock)
     builder.Services.AddSingleton<SecretProtector>();
     builder.Services.AddSingleton<CredentialStore>();
     builder.Services.AddSingleton<ControlPlaneHttp>();
+    builder.Services.AddSingleton<ProxyDirectives>();
     builder.Services.AddSingleton<ServerClient>();
     builder.Services.AddSingleton<Ferry.Node.Settings.NodeSettingsStore>();
     builder.Services.AddSingleton(new Ferry.Node.Remote.RemoteAccessState(remoteAccess?.Port,

@@ -48,7 +48,8 @@ public sealed class EventLogFile : ILoggerProvider
             try
             {
                 var batch = new StringBuilder(line).Append('\n');
-                while (batch.Length < 64 * 1024 && _lines.Reader.TryRead(out var more))
+                // A batch never outgrows a file, so the files keep to their size however busy the writer is.
+                while (batch.Length < Math.Min(64 * 1024, MaxBytes) && _lines.Reader.TryRead(out var more))
                     batch.Append(more).Append('\n');
                 if (File.Exists(path) && new FileInfo(path).Length + batch.Length > MaxBytes)
                     Rotate();

@@ -87,6 +87,41 @@ public sealed class ProxyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_proxy_sent_through_the_control_plane_is_tried_then_kept_and_one_that_does_not_work_is_not_kept_and_says_why()
+    {
+        using var proxy = new TinyProxy(("ferry", "s3cret-proxy"));
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        var nodeDir = await _nodes.StartAsync(server, "proxy-ir", "node-a"); // connected directly
+
+        var sent = await server.FerryAsync("ir", "node", "set-proxy", "--name", "proxy-ir", "--node-name", "node-a", "--proxy", proxy.Address,
+            "--proxy-user", "ferry", "--proxy-password", "s3cret-proxy");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.DoesNotContain("s3cret-proxy", sent.Stdout, StringComparison.Ordinal);
+        await Commands.EventuallyAsync(async () =>
+        {
+            var shown = (await Commands.DmgcmdAsync(nodeDir, "-GetProxy")).Stdout.Trim();
+            return (shown == $"custom proxy http://{proxy.Address}, user ferry (password stored encrypted)" && proxy.Log.Contains("/node/v1/heartbeat", StringComparison.Ordinal), shown);
+        }, TimeSpan.FromSeconds(30), "the node on the proxy the control plane sent, its heartbeats through it");
+        Assert.DoesNotContain("s3cret-proxy", await File.ReadAllTextAsync(Path.Combine(nodeDir, "settings.json")), StringComparison.Ordinal);
+        foreach (var file in Directory.GetFiles(server.DataDir, "*.db*"))
+            Assert.DoesNotContain("s3cret-proxy", System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+
+        // A proxy nobody runs: the node tries it, keeps the path it has, and the control plane hears why.
+        var dead = $"127.0.0.1:{FerryServer.FreePort()}";
+        Assert.Equal(0, (await server.FerryAsync("ir", "node", "set-proxy", "--name", "proxy-ir", "--node-name", "node-a", "--proxy", dead)).ExitCode);
+        await Commands.EventuallyAsync(async () =>
+        {
+            var node = (await server.FerryJsonAsync("ir", "get-status", "--name", "proxy-ir"))["properties"]!["typeProperties"]!["nodes"]![0]!;
+            var error = node["lastError"]?.GetValue<string>() ?? "";
+            return (error.Contains("was not kept: proxy unreachable", StringComparison.Ordinal) && error.Contains(dead, StringComparison.Ordinal), error);
+        }, TimeSpan.FromSeconds(30), "the refused setting named on the control plane");
+        Assert.StartsWith($"custom proxy http://{proxy.Address}", (await Commands.DmgcmdAsync(nodeDir, "-GetProxy")).Stdout, StringComparison.Ordinal);
+        Assert.Equal("Online", (await server.StatusAsync("proxy-ir")).Nodes["node-a"]);
+        var bad = await server.FerryAsync("ir", "node", "set-proxy", "--name", "proxy-ir", "--node-name", "node-a", "--proxy", "proxy-without-port");
+        Assert.Contains("is not none, system or host:port", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_proxy_setting_that_is_not_a_proxy_is_refused_and_changes_nothing()
     {
         var nodeDir = _dirs.Sub("node-a");

@@ -116,6 +116,47 @@ public static class IntegrationRuntimeCommands
         }, ct));
         node.Subcommands.Add(delete);
 
+        var proxy = new Option<string>("--proxy") { Description = "none, system, or host:port of an HTTP proxy", Required = true };
+        var proxyUser = new Option<string?>("--proxy-user") { Description = "The proxy's user" };
+        var proxyPassword = new Option<string?>("--proxy-password") { Description = "The proxy's password (or FERRY_PROXY_PASSWORD); sealed here to the runtime's credential key" };
+        var bypass = new Option<string?>("--bypass") { Description = "Hosts reached without the proxy: host,*.domain" };
+        var setProxy = new Command("set-proxy", "Send a node its proxy setting (as dmgcmd -SetProxy on the node); it tries the new path before it keeps it")
+        {
+            name, nodeName, proxy, proxyUser, proxyPassword, bypass,
+        };
+        setProxy.SetAction((p, ct) => g.RunAsync(p, async (api, c) =>
+        {
+            var text = p.GetValue(proxy)!;
+            var body = new JsonObject();
+            if (text is "none" or "system")
+                body["mode"] = text;
+            else
+            {
+                var at = text.LastIndexOf(':');
+                if (at <= 0 || !int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+                    throw new Connection.CliException($"--proxy '{text}' is not none, system or host:port (e.g. proxy.corp.local:3128). Nothing was sent.");
+                body["mode"] = "custom";
+                body["address"] = text[..at];
+                body["port"] = port;
+                if (p.GetValue(proxyUser) is { } user) body["user"] = user;
+                if (p.GetValue(bypass) is { } hosts)
+                    body["bypass"] = new JsonArray(hosts.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(h => (JsonNode)h).ToArray());
+                if ((p.GetValue(proxyPassword) ?? Environment.GetEnvironmentVariable("FERRY_PROXY_PASSWORD")) is { Length: > 0 } password)
+                {
+                    // Sealed as a linked service's password is: the server only ever holds the envelope.
+                    var secret = new JsonObject { ["password"] = new JsonObject { ["type"] = "SecureString", ["value"] = password } };
+                    var info = await api.SendAsync(HttpMethod.Post, api.RuntimePath(p.GetValue(name)) + "/getConnectionInfo", null, c);
+                    if (info?["publicKey"]?.GetValue<string>() is not { } publicKey || info["publicKeyVersion"]?.GetValue<int>() is not { } version
+                        || info["runtimeId"]?.GetValue<Guid>() is not { } runtimeId)
+                        throw new Connection.CliException("The runtime has no credential key yet to seal the password to; register a node first. Nothing was sent.");
+                    Ferry.Contracts.Credentials.SecretSealer.Seal(secret, Convert.FromBase64String(publicKey), version, runtimeId);
+                    body["encryptedPassword"] = secret["encryptedCredential"]!.GetValue<string>();
+                }
+            }
+            return await api.SendAsync(HttpMethod.Put, NodePath(api, p) + "/proxy", body, c);
+        }, ct));
+        node.Subcommands.Add(setProxy);
+
         var ip = new Command("get-ip-address", "Show the address the node's heartbeats come from") { name, nodeName };
         ip.SetAction((p, ct) => g.RunAsync(p, (api, c) => api.SendAsync(HttpMethod.Post, NodePath(api, p) + "/ipAddress", null, c), ct));
         node.Subcommands.Add(ip);

@@ -22,6 +22,7 @@ namespace Ferry.Contracts;
 [JsonSerializable(typeof(NodeSelfCheckRequest))]
 [JsonSerializable(typeof(NodeSelfCheck))]
 [JsonSerializable(typeof(SupportLogsRequest))]
+[JsonSerializable(typeof(ProxyDirective))]
 [JsonSerializable(typeof(SupportLogsResponse))]
 [JsonSerializable(typeof(StoppingRequest))]
 [JsonSerializable(typeof(SealedCredentialRequest))]

@@ -25,7 +25,9 @@ public sealed record HeartbeatRequest(
     string? RelayError = null,
     string? CredentialSyncSignature = null,
     int? RemoteAccessPort = null,
-    string? RemoteAccessCertificate = null);
+    string? RemoteAccessCertificate = null,
+    string? AppliedProxyId = null,
+    string? ProxyError = null);
 
 /// <summary>
 /// The server's answer: the settings it wants the node to use from now on, the runtime's credential key (version and
@@ -45,7 +47,17 @@ public sealed record HeartbeatResponse(
     bool SelfContainedInteractiveAuthoring = false,
     CredentialRotation? CredentialRotation = null,
     bool NodeApprovalRequired = false,
-    IReadOnlyList<CredentialHolder>? CredentialHolders = null);
+    IReadOnlyList<CredentialHolder>? CredentialHolders = null,
+    ProxyDirective? Proxy = null);
+
+/// <summary>
+/// A proxy setting sent from the control plane (ferry ir node set-proxy), as dmgcmd -SetProxy would make it. The
+/// password, if any, is sealed on the client to the runtime's credential key (as a linked service's): the server only
+/// carries the envelope. The node tries the new path before it keeps it, and answers with <see cref="Id"/> (and the
+/// error when it did not keep it) on its next heartbeat.
+/// </summary>
+public sealed record ProxyDirective(string Id, string Mode, string? Address = null, int Port = 0, string? User = null, string? EncryptedPassword = null,
+    IReadOnlyList<string>? Bypass = null);
 
 /// <summary>
 /// A node holding the runtime's credential key with remote access on: a waiting node may fetch the key from it

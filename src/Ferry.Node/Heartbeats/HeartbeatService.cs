@@ -21,7 +21,8 @@ namespace Ferry.Node.Heartbeats;
 /// </summary>
 public sealed partial class HeartbeatService(
     IdentityWatch identities, ServerClient server, CredentialStore credentials, CredentialSync sync, NodeState state,
-    Interactive.InteractiveLink link, Remote.RemoteAccessState remote, Jobs.JobSlots slots, TimeProvider time, ILogger<HeartbeatService> logger)
+    Interactive.InteractiveLink link, Remote.RemoteAccessState remote, Jobs.JobSlots slots, ProxyDirectives proxies, TimeProvider time,
+    ILogger<HeartbeatService> logger)
     : BackgroundService
 {
     private readonly HostMetrics _metrics = new();
@@ -62,10 +63,12 @@ public sealed partial class HeartbeatService(
                 // Coming back from an outage of the server, the relay is down for the same reason: no news until it has had its chance.
                 var (relayConnected, relayError) = state.Current.State == ConnectionState.Connected ? link.Report(time.GetUtcNow()) : (null, null);
                 var (syncKey, syncSignature) = heldVersion == 0 || heldVersion < _runtimeCredentialVersion ? _sync.WaitingKey(identity) : (null, null);
+                var (proxyId, proxyError) = proxies.Answer;
                 var response = await server.HeartbeatAsync(identity, new HeartbeatRequest(
                     NodeVersion.Current, NodeProtocol.Version, state.StartedAt, time.GetUtcNow(), _metrics.CpuUtilization(), available, total,
                     Environment.ProcessorCount, ConcurrentJobsRunning: slots.Running, _concurrentJobsLimit, SentBytes: 0, ReceivedBytes: 0, state.UnreportedError,
-                    heldVersion, syncKey, relayConnected, relayError, syncSignature, remote.Port, remote.CertificateSha256), deadline.Token);
+                    heldVersion, syncKey, relayConnected, relayError, syncSignature, remote.Port, remote.CertificateSha256, proxyId, proxyError), deadline.Token);
+                proxies.Reported(proxyId);
                 _runtimeCredentialVersion = response.CredentialKeyVersion;
                 link.Directed(response.RelayUrl, response.SelfContainedInteractiveAuthoring);
                 if (state.Current.State != ConnectionState.Connected)
@@ -79,6 +82,11 @@ public sealed partial class HeartbeatService(
                 _concurrentJobsLimit = response.ConcurrentJobsLimit;
                 slots.Limit = response.ConcurrentJobsLimit;
                 wait = TimeSpan.FromTicks(Math.Max(0, (_interval - time.GetElapsedTime(began)).Ticks));
+                if (response.Proxy is { } directive)
+                {
+                    await proxies.ApplyAsync(identity, directive, stoppingToken);
+                    wait = TimeSpan.Zero; // tell the server at once whether it was kept
+                }
                 if (await _sync.HandleAsync(identity, heldVersion, response, stoppingToken))
                     wait = TimeSpan.Zero; // tell the server at once that this node now holds the key
             }

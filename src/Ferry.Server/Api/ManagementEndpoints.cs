@@ -61,6 +61,10 @@ public static class ManagementEndpoints
                 IntegrationRuntimeService s, CancellationToken ct) =>
             Results.Json(await s.UpdateNodeAsync(factory, name, nodeName, await body.ReadObjectAsync(request, ct), ct), json.SelfHostedIntegrationRuntimeNode));
 
+        runtimes.MapPut("{name}/nodes/{nodeName}/proxy", async (string factory, string name, string nodeName, HttpRequest request, RequestBody body,
+                IntegrationRuntimeService s, CancellationToken ct) =>
+            Results.Json(await s.SetNodeProxyAsync(factory, name, nodeName, await body.ReadObjectAsync(request, ct), ct), json.JsonObject, statusCode: 202));
+
         runtimes.MapDelete("{name}/nodes/{nodeName}", async (string factory, string name, string nodeName, IntegrationRuntimeService s, CancellationToken ct) =>
             await s.DeleteNodeAsync(factory, name, nodeName, ct) ? Results.Ok() : Results.NoContent());
 

@@ -221,6 +221,46 @@ public sealed class IntegrationRuntimeService(
             credentialVersion);
     }
 
+    /// <summary>
+    /// Sends a proxy setting to a node through the control plane (Ferry's addition: PUT .../nodes/{node}/proxy). The
+    /// password comes sealed to the runtime's credential key; the server keeps only the envelope until the node took it.
+    /// </summary>
+    public async Task<JsonObject> SetNodeProxyAsync(string factory, string name, string nodeName, JsonObject body, CancellationToken ct)
+    {
+        var (_, node) = await RequireNodeAsync(factory, name, nodeName, ct);
+        var mode = body["mode"]?.GetValue<string>();
+        if (mode is not ("none" or "system" or "custom"))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "mode must be none, system or custom.");
+        var address = body["address"]?.GetValue<string>();
+        var port = body["port"]?.GetValue<int>() ?? 0;
+        if (mode == "custom" && (string.IsNullOrWhiteSpace(address) || Uri.CheckHostName(address) == UriHostNameType.Unknown || port is < 1 or > 65535))
+            throw FerryException.BadRequest(ErrorCodes.InvalidProperty, "A custom proxy needs address (a host name or IP address) and port (1..65535).");
+        var password = body["encryptedPassword"]?.GetValue<string>();
+        if (password is not null)
+        {
+            try
+            {
+                Ferry.Contracts.Credentials.CredentialEnvelope.VersionOf(password);
+            }
+            catch (FormatException)
+            {
+                throw FerryException.BadRequest(ErrorCodes.InvalidProperty,
+                    "encryptedPassword must be sealed to the runtime's credential key (ferry ir node set-proxy does it); the server never takes a plain password.");
+            }
+        }
+        var bypass = (body["bypass"] as JsonArray)?.Select(b => b!.GetValue<string>()).ToList();
+        var directive = new ProxyDirective(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(), mode,
+            mode == "custom" ? address : null, mode == "custom" ? port : 0, mode == "custom" ? body["user"]?.GetValue<string>() : null,
+            mode == "custom" ? password : null, mode == "custom" ? bypass : null);
+        await store.SetProxyDirectiveAsync(node.Id, directive.Id, JsonSerializer.Serialize(directive, Ferry.Contracts.FerryJsonContext.Default.ProxyDirective), ct);
+        return new JsonObject
+        {
+            ["id"] = directive.Id, ["node"] = node.Name, ["mode"] = mode, ["address"] = directive.Address, ["port"] = directive.Port == 0 ? null : directive.Port,
+            ["user"] = directive.User, ["password"] = password is null ? null : "(sealed)",
+            ["status"] = "Pending: the node tries it and keeps it at its next heartbeat, or keeps its current path and says why",
+        };
+    }
+
     /// <summary>What the server knows of <paramref name="node"/>, for its own diagnosis (dmgcmd -Diagnose), judging the version it says it runs.</summary>
     public async Task<NodeSelfCheck> SelfCheckAsync(NodeRow node, string version, CancellationToken ct)
     {

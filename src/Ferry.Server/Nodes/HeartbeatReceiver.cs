@@ -82,10 +82,20 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
                 .Select(n => new CredentialHolder(n.Name, $"https://{HostOf(n.IpAddress!)}:{n.RemotePort}", n.RemoteCertificate!)).ToList();
         }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
+        // A proxy setting sent through the control plane: carried until the node answers it took it (or why not).
+        ProxyDirective? proxy = null;
+        if (heartbeat.AppliedProxyId is { } applied)
+        {
+            await store.ClearProxyDirectiveAsync(node.Id, applied, ct);
+            if (heartbeat.ProxyError is { } proxyError)
+                await store.SetNodeLastErrorAsync(node.Id, proxyError, ct);
+        }
+        if (await store.GetProxyDirectiveAsync(node.Id, ct) is { } pending)
+            proxy = System.Text.Json.JsonSerializer.Deserialize(pending, Ferry.Contracts.FerryJsonContext.Default.ProxyDirective);
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimePublicKey,
             requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
             inSync && state is { RotationPending: true } ? await rotation.PendingForAsync(state.Runtime, runtimeVersion, ct) : null,
-            approvalRequired, holders is { Count: > 0 } ? holders : null);
+            approvalRequired, holders is { Count: > 0 } ? holders : null, proxy is not null && proxy.Id != heartbeat.AppliedProxyId ? proxy : null);
     }
 
     private static string HostOf(string ipAddress) =>

@@ -102,5 +102,10 @@ public static class Schema
             // Logs a node sent for support (dmgcmd -SendLogs), redacted on the node and again here.
             "CREATE TABLE support_logs (id TEXT PRIMARY KEY, factory TEXT NOT NULL, runtime TEXT NOT NULL, node_name TEXT NOT NULL, at BIGINT NOT NULL, content TEXT NOT NULL)",
         ],
+        [
+            // A proxy setting sent to a node through the control plane (its password sealed to the runtime's credential
+            // key), until the node says it took it.
+            "CREATE TABLE node_proxy_directives (node_id TEXT PRIMARY KEY, id TEXT NOT NULL, directive TEXT NOT NULL)",
+        ],
     ];
 }
