@@ -184,7 +184,7 @@ public sealed class DiagnoseTests : IDisposable
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
         // The node's data dir on a 64 MB file system (tmpfs), far below what a node needs.
         var nodeDir = Directory.CreateDirectory(_dirs.Sub("small-disk")).FullName;
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", nodeDir);
+        await Commands.RunAsRootAsync("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", nodeDir);
         try
         {
             await _nodes.StartAsync(server, "diag-ir", "small-disk");
@@ -193,7 +193,7 @@ public sealed class DiagnoseTests : IDisposable
         finally
         {
             _nodes.Dispose();
-            await RunAsync("umount", nodeDir);
+            await Commands.RunAsRootAsync("umount", nodeDir);
         }
     }
 
@@ -211,17 +211,6 @@ public sealed class DiagnoseTests : IDisposable
         var status = await Commands.DmgcmdAsync(nodeDir, "-Status");
         return (status.Stdout.Contains("Service:         running", StringComparison.Ordinal), status.Stdout);
     }, TimeSpan.FromSeconds(30), "the node service running");
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await error} (these tests run as root, as ./scripts/test does)");
-    }
 
     public void Dispose()
     {

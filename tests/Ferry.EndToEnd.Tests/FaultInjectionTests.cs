@@ -317,21 +317,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         await File.WriteAllLinesAsync(Path.Combine(folder, "in.csv"), ["id,label", .. Enumerable.Range(1, 2000).Select(i => $"{i},row {i}")]);
         await _nodes.StartAsync(server, "ha-ir", "node-a", launcher: ns.Launcher,
             beforeStart: async dir => Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", folder)).ExitCode));
-        await server.CreateAsync("linked-service", "share", $$"""
-            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "ha-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
-            """);
-        foreach (var (name, file) in new[] { ("in", "in.csv"), ("out", "out.csv") })
-        {
-            await server.CreateAsync("dataset", name, $$"""
-                {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
-                  "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "{{file}}"}, "firstRowAsHeader": true} } }
-                """);
-        }
-        await server.CreateAsync("pipeline", "copy", """
-            {"properties": {"activities": [{"name": "Copy", "type": "Copy", "inputs": [{"referenceName": "in", "type": "DatasetReference"}],
-              "outputs": [{"referenceName": "out", "type": "DatasetReference"}],
-              "typeProperties": {"source": {"type": "DelimitedTextSource"}, "sink": {"type": "DelimitedTextSink"}}}]}}
-            """);
+        await FileCopyPipeline.CreateAsync(server, "ha-ir", folder);
 
         // The fault: both directions of the node's only way to the server lose 30% of their packets and wait 500 ms more.
         ns.Degrade(lossPercent: 30, delayMs: 500);
@@ -393,7 +379,7 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
     {
         // A 2 MB file system (tmpfs) for the node's output folder; the copy writes about 5 MB.
         var folder = Directory.CreateDirectory(_dirs.Sub("small-disk")).FullName;
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", folder);
+        await Commands.RunAsRootAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", folder);
         try
         {
             await Sql.ExecAsync(Db, "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS label FROM generate_series(1, 120000) g");
@@ -437,19 +423,8 @@ public sealed partial class FaultInjectionTests : IAsyncLifetime, IDisposable
         finally
         {
             _nodes.Dispose();
-            await RunAsync("umount", folder);
+            await Commands.RunAsRootAsync("umount", folder);
         }
-    }
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await error} (the fault tests run as root, as ./scripts/test does)");
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class MetricsTests : IDisposable
         var folder = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
         await File.WriteAllLinesAsync(Path.Combine(folder, "in.csv"), ["id,label", "1,one", "2,two", "3,three"]);
         await _nodes.StartAsync(server, "m-ir", "node-a", beforeStart: async dir => Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", folder)).ExitCode));
-        await CopyPipelineAsync(server, folder);
+        await FileCopyPipeline.CreateAsync(server, "m-ir", folder);
 
         var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "copy"))["runId"]!.GetValue<string>();
         await Commands.EventuallyAsync(async () =>
@@ -34,12 +34,17 @@ public sealed class MetricsTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/metrics")).StatusCode);
         http.DefaultRequestHeaders.Authorization = new("Bearer", server.Token);
-        using var response = await http.GetAsync("/metrics");
-        response.EnsureSuccessStatusCode();
-        Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);
-        var text = await response.Content.ReadAsStringAsync();
+        var text = "";
+        // getStatus reads the heartbeat's age; the metric is the status the monitor records within its next pass.
+        await Commands.EventuallyAsync(async () =>
+        {
+            using var response = await http.GetAsync("/metrics");
+            response.EnsureSuccessStatusCode();
+            Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);
+            text = await response.Content.ReadAsStringAsync();
+            return (text.Contains("ferry_nodes{factory=\"default\",runtime=\"m-ir\",status=\"Offline\"} 1\n", StringComparison.Ordinal), text);
+        }, TimeSpan.FromSeconds(10), "node-a counted Offline");
 
-        Assert.Contains("ferry_nodes{factory=\"default\",runtime=\"m-ir\",status=\"Offline\"} 1\n", text, StringComparison.Ordinal);
         Assert.True(Value(text, "ferry_heartbeats_total") >= 1, text);
         Assert.Equal(1, Value(text, "ferry_activities_total{type=\"Copy\",outcome=\"Succeeded\"}"));
         Assert.Equal(3, Value(text, "ferry_copy_rows_total"));
@@ -74,25 +79,6 @@ public sealed class MetricsTests : IDisposable
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, output);
-    }
-
-    private static async Task CopyPipelineAsync(FerryServer server, string folder)
-    {
-        await server.CreateAsync("linked-service", "share", $$"""
-            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "m-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
-            """);
-        foreach (var (name, file) in new[] { ("in", "in.csv"), ("out", "out.csv") })
-        {
-            await server.CreateAsync("dataset", name, $$"""
-                {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
-                  "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "{{file}}"}, "firstRowAsHeader": true} } }
-                """);
-        }
-        await server.CreateAsync("pipeline", "copy", """
-            {"properties": {"activities": [{"name": "Copy", "type": "Copy", "inputs": [{"referenceName": "in", "type": "DatasetReference"}],
-              "outputs": [{"referenceName": "out", "type": "DatasetReference"}],
-              "typeProperties": {"source": {"type": "DelimitedTextSource"}, "sink": {"type": "DelimitedTextSink"}}}]}}
-            """);
     }
 
     public void Dispose()

@@ -96,9 +96,7 @@ public sealed class ControlPlaneHttp : IDisposable
         var current = ReadSetting();
         lock (_gate)
         {
-            if (current == _proxy || (current.Mode == _proxy.Mode && current.Address == _proxy.Address && current.Port == _proxy.Port
-                                      && current.User == _proxy.User && current.ProtectedPassword == _proxy.ProtectedPassword
-                                      && current.BypassList.SequenceEqual(_proxy.BypassList)))
+            if (Same(current, _proxy))
                 return;
             var (old, oldChanged) = (_client, _changed);
             _proxy = current;
@@ -112,6 +110,10 @@ public sealed class ControlPlaneHttp : IDisposable
             }, TaskScheduler.Default);
         }
     }
+
+    /// <summary>The same path (records compare their bypass lists by reference, not by content).</summary>
+    private static bool Same(ProxySettings a, ProxySettings b) =>
+        a with { Bypass = null } == b with { Bypass = null } && a.BypassList.SequenceEqual(b.BypassList, StringComparer.Ordinal);
 
     private ProxySettings ReadSetting()
     {

@@ -28,6 +28,18 @@ public static class Commands
         return new CommandResult(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs a system command the test needs root for (mount, umount), failing the test with its error.</summary>
+    public static async Task RunAsRootAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {await error} (these tests run as root, as ./scripts/test does)");
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last observation at the deadline.</summary>
     public static async Task<TimeSpan> EventuallyAsync(Func<Task<(bool Ok, string Observed)>> condition, TimeSpan deadline, string what)
     {
