@@ -250,9 +250,11 @@ int SetProxy()
 {
     var positional = new List<string>();
     string? bypassText = null;
+    var httpDataStores = false;
     for (var i = 1; i < rest.Count; i++)
     {
         if (rest[i] == "--bypass" && i + 1 < rest.Count) bypassText = rest[++i];
+        else if (rest[i] == "--http-data-stores") httpDataStores = true;
         else positional.Add(rest[i]);
     }
     if (positional.Count == 0)
@@ -262,7 +264,7 @@ int SetProxy()
     switch (positional[0].ToLowerInvariant())
     {
         case ProxySettings.None or ProxySettings.System when positional.Count == 1:
-            proxy = new ProxySettings(positional[0].ToLowerInvariant());
+            proxy = new ProxySettings(positional[0].ToLowerInvariant(), HttpDataStores: httpDataStores);
             break;
         default:
         {
@@ -278,7 +280,7 @@ int SetProxy()
             dir.Create();
             var sealedPassword = user is null || string.IsNullOrEmpty(password) ? null
                 : Convert.ToBase64String(new SecretProtector(dir).Protect(System.Text.Encoding.UTF8.GetBytes(password)));
-            proxy = new ProxySettings(ProxySettings.Custom, uri.Host, uri.Port, user, sealedPassword, bypass);
+            proxy = new ProxySettings(ProxySettings.Custom, uri.Host, uri.Port, user, sealedPassword, bypass, httpDataStores);
             break;
         }
     }

@@ -122,6 +122,80 @@ public sealed class ProxyTests : IDisposable
     }
 
     [Fact]
+    public async Task HTTP_data_stores_go_through_the_nodes_proxy_only_when_its_user_lets_them()
+    {
+        using var proxy = new TinyProxy();
+        using var source = new System.Net.HttpListener();
+        var sourcePort = FerryServer.FreePort();
+        source.Prefixes.Add($"http://127.0.0.1:{sourcePort}/");
+        source.Start();
+        _ = Task.Run(async () =>
+        {
+            while (source.IsListening)
+            {
+                System.Net.HttpListenerContext request;
+                try { request = await source.GetContextAsync(); }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException) { return; }
+                var body = System.Text.Encoding.UTF8.GetBytes("id,label\n1,one\n2,two\n");
+                await request.Response.OutputStream.WriteAsync(body);
+                request.Response.Close();
+            }
+        });
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
+        var folder = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
+        var nodeDir = await _nodes.StartAsync(server, "proxy-ir", "node-a", beforeStart: async dir =>
+        {
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-elma")).ExitCode); // the HTTP source runs on this machine
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-alf", folder)).ExitCode);
+            Assert.Equal(0, (await Commands.DmgcmdAsync(dir, "-SetProxy", proxy.Address)).ExitCode);
+        });
+        await server.CreateAsync("linked-service", "web", $$"""
+            {"properties": {"type": "HttpServer", "connectVia": {"referenceName": "proxy-ir", "type": "IntegrationRuntimeReference"},
+              "typeProperties": {"url": "http://127.0.0.1:{{sourcePort}}/", "authenticationType": "Anonymous"} } }
+            """);
+        await server.CreateAsync("linked-service", "share", $$"""
+            {"properties": {"type": "FileServer", "connectVia": {"referenceName": "proxy-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
+            """);
+        await server.CreateAsync("dataset", "remote", """
+            {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "web", "type": "LinkedServiceReference"},
+              "typeProperties": {"location": {"type": "HttpServerLocation", "relativeUrl": "data.csv"}, "firstRowAsHeader": true} } }
+            """);
+        await server.CreateAsync("dataset", "local", """
+            {"properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "share", "type": "LinkedServiceReference"},
+              "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "data.csv"}, "firstRowAsHeader": true} } }
+            """);
+        await server.CreateAsync("pipeline", "fetch", """
+            {"properties": {"activities": [{"name": "Fetch", "type": "Copy", "inputs": [{"referenceName": "remote", "type": "DatasetReference"}],
+              "outputs": [{"referenceName": "local", "type": "DatasetReference"}],
+              "typeProperties": {"source": {"type": "DelimitedTextSource"}, "sink": {"type": "DelimitedTextSink"}}}]}}
+            """);
+        var fetched = $"GET http://127.0.0.1:{sourcePort}/data.csv";
+
+        async Task FetchAsync()
+        {
+            var runId = (await server.FerryJsonAsync("pipeline", "run", "--name", "fetch"))["runId"]!.GetValue<string>();
+            await Commands.EventuallyAsync(async () =>
+            {
+                var status = (await server.FerryJsonAsync("run", "show", "--run-id", runId))["status"]!.GetValue<string>();
+                return (status is "Succeeded" or "Failed", status);
+            }, TimeSpan.FromSeconds(60), "the fetch ending");
+            var activity = (await server.FerryJsonAsync("run", "activities", "--run-id", runId))["value"]![0]!;
+            Assert.True(activity["status"]!.GetValue<string>() == "Succeeded", activity.ToJsonString());
+        }
+
+        await FetchAsync(); // the node's own calls go through the proxy, the data store's do not (as in the reference)
+        Assert.DoesNotContain(fetched, proxy.Log, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-SetProxy", proxy.Address, "--http-data-stores")).ExitCode);
+        Assert.EndsWith("HTTP data stores go through it too", (await Commands.DmgcmdAsync(nodeDir, "-GetProxy")).Stdout.Trim(), StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the running node reads its setting again within a second
+        await FetchAsync();
+        Assert.Contains(fetched, proxy.Log, StringComparison.Ordinal);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(folder, "data.csv")).Length);
+        source.Stop();
+    }
+
+    [Fact]
     public async Task A_proxy_setting_that_is_not_a_proxy_is_refused_and_changes_nothing()
     {
         var nodeDir = _dirs.Sub("node-a");

@@ -52,4 +52,16 @@ public sealed class LocalMachineGuardTests
         Assert.Equal(ErrorCodes.NameNotResolved, e.Code);
         Assert.Contains("no-such-host.invalid", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.1")]
+    [InlineData("[::1]")]
+    public void Through_a_proxy_a_name_or_address_of_this_machine_is_refused_while_local_machine_access_is_off(string host)
+    {
+        var e = Assert.Throws<DataStoreException>(() => LocalMachineGuard.CheckThroughProxy(NodeAccessPolicy.Default, host));
+        Assert.Equal("LocalMachineAccessDisabled", e.Code);
+        LocalMachineGuard.CheckThroughProxy(NodeAccessPolicy.Default with { LocalMachineAccess = true }, host);
+        LocalMachineGuard.CheckThroughProxy(NodeAccessPolicy.Default, "api.example.com"); // resolved by the proxy, not here
+    }
 }

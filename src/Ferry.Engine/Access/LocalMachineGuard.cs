@@ -40,6 +40,20 @@ public static class LocalMachineGuard
         return addresses;
     }
 
+    /// <summary>
+    /// The same refusal for a host reached through a proxy, which resolves the name itself: only what the name says
+    /// (localhost, or an address of this machine) can be judged here.
+    /// </summary>
+    public static void CheckThroughProxy(NodeAccessPolicy policy, string host)
+    {
+        var local = string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+                    || (IPAddress.TryParse(host.Trim('[', ']'), out var literal) && IsLocal(literal));
+        if (local && !policy.LocalMachineAccess)
+            throw new DataStoreException(ErrorCodes.LocalMachineAccessDisabled,
+                $"'{host}' is this machine, and local machine access is off on this node. " +
+                "Allow it with `dmgcmd -EnableLocalMachineAccess` on the node if the data store really runs there.");
+    }
+
     public static bool IsLocal(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)

@@ -68,6 +68,9 @@ public sealed class ControlPlaneHttp : IDisposable
         }
     }
 
+    /// <summary>The proxy HTTP data stores use, when the node's user let them (--http-data-stores); null otherwise.</summary>
+    public IWebProxy? HttpDataStoreProxy => Proxy.HttpDataStores ? WebSocketProxy : null;
+
     /// <summary>Cancelled when the proxy setting changes.</summary>
     public CancellationToken Changed
     {

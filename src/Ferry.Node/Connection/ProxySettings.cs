@@ -5,10 +5,11 @@ namespace Ferry.Node.Connection;
 /// (HTTP_PROXY, HTTPS_PROXY and NO_PROXY on Linux, the system settings on Windows), the default; or a custom proxy at
 /// <see cref="Address"/>:<see cref="Port"/>, with an optional user and password (kept encrypted under the node's
 /// protector key, like every secret it holds) and hosts that bypass it (exact names, or "*.domain").
-/// Heartbeats, jobs, the relay and registration go through it; data-store connections never do.
+/// Heartbeats, jobs, the relay and registration go through it; data-store connections do not, except HTTP data stores
+/// when <see cref="HttpDataStores"/> (dmgcmd -SetProxy ... --http-data-stores).
 /// </summary>
 public sealed record ProxySettings(string Mode, string? Address = null, int Port = 0, string? User = null, string? ProtectedPassword = null,
-    IReadOnlyList<string>? Bypass = null)
+    IReadOnlyList<string>? Bypass = null, bool HttpDataStores = false)
 {
     public const string None = "none";
     public const string System = "system";
@@ -19,7 +20,9 @@ public sealed record ProxySettings(string Mode, string? Address = null, int Port
     public IReadOnlyList<string> BypassList => Bypass ?? [];
 
     /// <summary>What dmgcmd -GetProxy prints: never the password, only whether there is one.</summary>
-    public string Describe() => Mode switch
+    public string Describe() => Path() + (HttpDataStores && Mode != None ? "; HTTP data stores go through it too" : "");
+
+    private string Path() => Mode switch
     {
         None => "no proxy: the node connects to its control plane directly",
         Custom => $"custom proxy http://{Address}:{Port}{(User is null ? "" : $", user {User}{(ProtectedPassword is null ? "" : " (password stored encrypted)")}")}" +

@@ -16,7 +16,7 @@ namespace Ferry.Node.Interactive;
 /// linked service's encryptedCredential is opened with the runtime's credential key, in memory, for this request only.
 /// </summary>
 public sealed partial class InteractiveHandler(IdentityWatch identities, CredentialOpener credentials, NodeSettingsStore settings,
-    ILogger<InteractiveHandler> logger)
+    Connection.ControlPlaneHttp controlPlane, ILogger<InteractiveHandler> logger)
 {
     public async Task<InteractiveResponse> HandleAsync(InteractiveRequest request, CancellationToken ct)
     {
@@ -24,7 +24,8 @@ public sealed partial class InteractiveHandler(IdentityWatch identities, Credent
         EngineContext context;
         try
         {
-            context = new EngineContext(settings.Policy(), envelope => credentials.Open(identity, envelope), identity?.NodeName ?? Environment.MachineName);
+            context = new EngineContext(settings.Policy(), envelope => credentials.Open(identity, envelope), identity?.NodeName ?? Environment.MachineName,
+                controlPlane.HttpDataStoreProxy);
         }
         catch (NodeSetupException e)
         {

@@ -17,7 +17,7 @@ namespace Ferry.Node.Jobs;
 /// the server says the lease was lost, the work is dropped uncommitted and nothing is reported.
 /// </summary>
 public sealed partial class JobRunner(IdentityWatch identities, ServerClient server, JobSlots slots, CredentialOpener credentials,
-    NodeSettingsStore settings, TimeProvider time, ILogger<JobRunner> logger) : BackgroundService
+    NodeSettingsStore settings, Connection.ControlPlaneHttp controlPlane, TimeProvider time, ILogger<JobRunner> logger) : BackgroundService
 {
     private readonly Backoff _backoff = new(Random.Shared);
 
@@ -68,7 +68,7 @@ public sealed partial class JobRunner(IdentityWatch identities, ServerClient ser
     private async Task RunAsync(NodeIdentity identity, JobLease lease, CancellationToken stoppingToken)
     {
         LogStarted(logger, lease.Payload.ActivityName, lease.JobId, lease.Epoch);
-        var context = new EngineContext(settings.Policy(), envelope => credentials.Open(identity, envelope), identity.NodeName);
+        var context = new EngineContext(settings.Policy(), envelope => credentials.Open(identity, envelope), identity.NodeName, controlPlane.HttpDataStoreProxy);
         var result = await JobExecution.RunAsync(lease, context, async (request, ct) =>
         {
             try

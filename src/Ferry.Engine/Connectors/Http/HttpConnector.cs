@@ -103,6 +103,8 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
             var password = settings.Secret("password") ?? "";
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
         }
+        if (ProxyFor(uri) is not null)
+            LocalMachineGuard.CheckThroughProxy(context.Policy, uri.Host);
         HttpResponseMessage response;
         try
         {
@@ -163,6 +165,13 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
         }
     }
 
+    private Uri? ProxyFor(Uri target) =>
+        context.HttpDataStoreProxy is { } proxy && !proxy.IsBypassed(target) && proxy.GetProxy(target) is { } via && via != target ? via : null;
+
+    private bool IsProxyConnection(SocketsHttpConnectionContext connection) =>
+        connection.InitialRequestMessage.RequestUri is { } target && ProxyFor(target) is { } via
+        && string.Equals(via.Host, connection.DnsEndPoint.Host, StringComparison.OrdinalIgnoreCase) && via.Port == connection.DnsEndPoint.Port;
+
     private HttpClient CreateClient(TimeSpan? timeout)
     {
         var handler = new SocketsHttpHandler
@@ -170,10 +179,15 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
             ConnectTimeout = TimeSpan.FromSeconds(15),
             AllowAutoRedirect = true,
             MaxAutomaticRedirections = MaxRedirects,
-            UseProxy = false, // data-store connections do not use the node's proxy (as in the reference)
+            // Data-store connections do not use the node's proxy (as in the reference), unless its user let HTTP ones.
+            UseProxy = context.HttpDataStoreProxy is not null,
+            Proxy = context.HttpDataStoreProxy,
             ConnectCallback = async (connectContext, ct) =>
             {
-                var addresses = await LocalMachineGuard.ResolveAsync(context.Policy, connectContext.DnsEndPoint.Host, ct);
+                // The proxy the node's user set is reached as it is; the data store behind it was judged by name before sending.
+                var addresses = IsProxyConnection(connectContext)
+                    ? await Dns.GetHostAddressesAsync(connectContext.DnsEndPoint.Host, ct)
+                    : await LocalMachineGuard.ResolveAsync(context.Policy, connectContext.DnsEndPoint.Host, ct);
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
