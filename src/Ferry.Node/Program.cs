@@ -83,6 +83,8 @@ using (dirLock)
     builder.Services.AddSingleton<SecretProtector>();
     builder.Services.AddSingleton<CredentialStore>();
     builder.Services.AddSingleton<ControlPlaneHttp>();
+    builder.Services.AddSingleton(services => new Ferry.Node.Registration.RegistrationEvents(
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Node.Service"), Ferry.Node.Registration.LastRegistrationRecord.Load(dir)));
     builder.Services.AddSingleton<ProxyDirectives>();
     builder.Services.AddSingleton<ServerClient>();
     builder.Services.AddSingleton<Ferry.Node.Settings.NodeSettingsStore>();

@@ -145,16 +145,31 @@ async Task<int> RegisterAsync(string key, string? name, NodeIdentity? keepKeyOf)
     catch (ServerProblemException e)
     {
         // Kept for -Diagnose (which names "key rotated" from it); the key itself is not written.
-        new LastRegistrationRecord(DateTimeOffset.UtcNow, AuthKey.Parse(key).ServerUrl, e.Code, e.Message).Save(dir);
+        var refusal = new LastRegistrationRecord(DateTimeOffset.UtcNow, AuthKey.Parse(key).ServerUrl, e.Code, e.Message);
+        refusal.Save(dir);
+        if (await admin.ReloadAsync(ct) is null)
+            WriteRegistrationEvent(null, refusal);
         throw;
     }
     LastRegistrationRecord.Clear(dir);
     Console.WriteLine($"Registered node '{identity.NodeName}' to integration runtime '{identity.Runtime}' of factory '{identity.Factory}' at {identity.ServerUrl}.");
     if (await admin.ReloadAsync(ct) is not null)
+    {
         Console.WriteLine("The running node service picked up its new identity.");
+    }
     else
+    {
+        WriteRegistrationEvent(identity, null);
         Console.WriteLine($"Start the node service: dmgcmd -Start{(dataDirArg is null ? "" : $" --data-dir \"{dir.Path}\"")}");
+    }
     return 0;
+}
+
+// With no node service running, dmgcmd writes the registration to the node's event log itself (the service does otherwise).
+void WriteRegistrationEvent(NodeIdentity? registered, LastRegistrationRecord? refusal)
+{
+    using var log = new Ferry.Events.EventLogFile(dir.Path);
+    new RegistrationEvents(log.CreateLogger("Ferry.Node.Service"), null).Changed(null, registered, refusal);
 }
 
 async Task<int> StatusAsync()

@@ -146,6 +146,10 @@ public sealed class DiagnoseTests : IDisposable
         await WaitForServiceAsync(nodeDir);
 
         AssertFirstFailure(await DiagnoseAsync(nodeDir), "identity", "key rotated: not registered; the last registration");
+        // Both event logs have the refusal: the node's (written by dmgcmd, no service running then) and the server's.
+        Assert.StartsWith($"The server at http://127.0.0.1:{server.Port} refused to register this node: ", Assert.Single(EventLog.Messages(nodeDir, 1006)),
+            StringComparison.Ordinal);
+        Assert.StartsWith("Refused to register node node-a from ", Assert.Single(EventLog.Messages(server.DataDir, 2102)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -166,6 +170,9 @@ public sealed class DiagnoseTests : IDisposable
         var nodeDir = await _nodes.StartAsync(server, "diag-ir", "node-a", expectedState: "Limited");
 
         AssertFirstFailure(await DiagnoseAsync(nodeDir), "version", "version expired: version 0.1.0 is older than 9.0.0");
+        // The node's event log says so too, once, from what its heartbeats are answered.
+        Assert.StartsWith("Version expired: version 0.1.0 is older than 9.0.0", await EventLog.WaitForAsync(nodeDir, 1005), StringComparison.Ordinal);
+        Assert.Single(EventLog.Messages(nodeDir, 1005));
     }
 
     [Fact]
@@ -176,6 +183,9 @@ public sealed class DiagnoseTests : IDisposable
 
         // dmgcmd runs on the same host as the node, so its clock is the host's: moved ten minutes ahead.
         AssertFirstFailure(await DiagnoseAsync(nodeDir, Clocks.Moved("+10m")), "clock", "clock skew: the node's clock is ");
+        // The server refused the skewed call (dmgcmd's self-check) and its event log names the node and why.
+        Assert.StartsWith("Refused a call of node node-a: clock skew: the node's clock is ", await EventLog.WaitForAsync(server.DataDir, 2101),
+            StringComparison.Ordinal);
     }
 
     [Fact]

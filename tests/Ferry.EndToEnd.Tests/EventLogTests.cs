@@ -30,8 +30,10 @@ public sealed partial class EventLogTests : IDisposable
         var events = await Commands.DmgcmdAsync(nodeDir, "-Events", "--since", "1h", "--json");
         var entries = events.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         var ids = entries.Select(e => e["id"]!.GetValue<int>()).ToList();
-        Assert.True(ids.IndexOf(1001) < ids.IndexOf(3001) && ids.IndexOf(3001) < ids.IndexOf(3002) && ids.LastIndexOf(3001) > ids.IndexOf(3002)
-                    && ids[^1] == 1002, string.Join(",", ids)); // started, connected, lost, connected again, stopping
+        Assert.True(ids.IndexOf(1003) == 0 && ids.IndexOf(1001) < ids.IndexOf(3001) && ids.IndexOf(3001) < ids.IndexOf(3002)
+                    && ids.LastIndexOf(3001) > ids.IndexOf(3002) && ids[^1] == 1002, string.Join(",", ids)); // registered, started, connected, lost, connected again, stopping
+        Assert.Equal($"Registered as node node-a of runtime default/ev-ir at http://127.0.0.1:{server.Port}",
+            entries.First(e => e["id"]!.GetValue<int>() == 1003)["message"]!.GetValue<string>());
         var lost = entries.First(e => e["id"]!.GetValue<int>() == 3002);
         Assert.Contains($"cannot reach the server at http://127.0.0.1:{server.Port}", lost["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("Warning", lost["level"]!.GetValue<string>());
@@ -75,13 +77,7 @@ public sealed partial class EventLogTests : IDisposable
         Assert.Contains("There are no support logs 'nope'", missing.Stderr, StringComparison.Ordinal);
     }
 
-    private static List<int> EventIds(string nodeDir)
-    {
-        var path = Path.Combine(nodeDir, "events.jsonl");
-        return File.Exists(path)
-            ? File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!["id"]!.GetValue<int>()).ToList()
-            : [];
-    }
+    private static List<int> EventIds(string nodeDir) => EventLog.Ids(nodeDir);
 
     [GeneratedRegex(@"Support log id: (\S+)")]
     private static partial Regex SupportLogId();

@@ -186,9 +186,11 @@ public sealed class ProxyTests : IDisposable
         await FetchAsync(); // the node's own calls go through the proxy, the data store's do not (as in the reference)
         Assert.DoesNotContain(fetched, proxy.Log, StringComparison.Ordinal);
 
+        var changes = EventLog.Messages(nodeDir, 3603).Count;
         Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-SetProxy", proxy.Address, "--http-data-stores")).ExitCode);
         Assert.EndsWith("HTTP data stores go through it too", (await Commands.DmgcmdAsync(nodeDir, "-GetProxy")).Stdout.Trim(), StringComparison.Ordinal);
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the running node reads its setting again within a second
+        // The running node reads its setting again within a second of its next call, and says so in its event log.
+        Assert.EndsWith("HTTP data stores go through it too", await EventLog.WaitForAsync(nodeDir, 3603, changes), StringComparison.Ordinal);
         await FetchAsync();
         Assert.Contains(fetched, proxy.Log, StringComparison.Ordinal);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(folder, "data.csv")).Length);

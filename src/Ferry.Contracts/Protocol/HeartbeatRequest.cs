@@ -34,6 +34,8 @@ public sealed record HeartbeatRequest(
 /// public half), and for credential sync either the nodes this node should seal the key to, or the key sealed for it.
 /// The server only ever carries sealed envelopes. RelayUrl is where the node opens its relay WebSocket; with
 /// SelfContainedInteractiveAuthoring the node takes interactive requests over its poll channel instead.
+/// VersionStatus is ADF's versionStatus of the node (UpToDate, UpdateAvailable, Expired), with VersionCause saying why
+/// and what to do when it is not UpToDate: the node writes it to its event log when it changes.
 /// </summary>
 public sealed record HeartbeatResponse(
     int HeartbeatIntervalSeconds,
@@ -48,7 +50,9 @@ public sealed record HeartbeatResponse(
     CredentialRotation? CredentialRotation = null,
     bool NodeApprovalRequired = false,
     IReadOnlyList<CredentialHolder>? CredentialHolders = null,
-    ProxyDirective? Proxy = null);
+    ProxyDirective? Proxy = null,
+    string? VersionStatus = null,
+    string? VersionCause = null);
 
 /// <summary>
 /// A proxy setting sent from the control plane (ferry ir node set-proxy), as dmgcmd -SetProxy would make it. The

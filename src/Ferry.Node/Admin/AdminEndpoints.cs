@@ -4,7 +4,7 @@ namespace Ferry.Node.Admin;
 
 /// <summary>
 /// The local admin endpoint dmgcmd talks to: a Unix socket in the owner-only data dir (a named pipe on Windows),
-/// never a TCP port. GET /status, POST /reload (identity changed), POST /stop.
+/// never a TCP port. GET /status, POST /reload (identity changed, or a registration was refused), POST /stop.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -15,9 +15,11 @@ public static class AdminEndpoints
         {
             RelayConnected = link.RelayConnected, RelayError = link.RelayError, SelfContainedInteractiveAuthoring = link.SelfContained,
         }, NodeJsonContext.Default.NodeStatusReport));
-        app.MapPost("/reload", (IdentityWatch identities, NodeState state) =>
+        app.MapPost("/reload", (IdentityWatch identities, NodeState state, Registration.RegistrationEvents events, Hosting.NodeDataDirectory dir) =>
         {
+            var before = identities.Current;
             identities.Reload();
+            events.Changed(before, identities.Current, Registration.LastRegistrationRecord.Load(dir));
             state.Bound(identities.Current);
             return Results.Json(state.Current, NodeJsonContext.Default.NodeStatusReport);
         });

@@ -13,11 +13,12 @@ namespace Ferry.Node.Connection;
 /// connections start again through the new path without the process restarting. The old client is disposed a minute
 /// later, when its calls (a long poll at most) have ended. <see cref="Changed"/> tells the relay to reconnect.
 /// </summary>
-public sealed class ControlPlaneHttp : IDisposable
+public sealed partial class ControlPlaneHttp : IDisposable
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(1);
     private readonly NodeSettingsStore? _settings;
     private readonly SecretProtector? _protector;
+    private readonly ILogger? _logger;
     private readonly Lock _gate = new();
     private HttpClient _client;
     private ProxySettings _proxy;
@@ -26,9 +27,9 @@ public sealed class ControlPlaneHttp : IDisposable
     private long _nextCheck;
 
     /// <summary>Follows the node's settings (the node service).</summary>
-    public ControlPlaneHttp(NodeSettingsStore settings, SecretProtector protector)
+    public ControlPlaneHttp(NodeSettingsStore settings, SecretProtector protector, ILogger<ControlPlaneHttp> logger)
     {
-        (_settings, _protector) = (settings, protector);
+        (_settings, _protector, _logger) = (settings, protector, logger);
         _proxy = ReadSetting();
         (_client, _webProxy) = Build(_proxy);
     }
@@ -106,6 +107,8 @@ public sealed class ControlPlaneHttp : IDisposable
             (_client, _webProxy) = Build(current);
             _changed = new CancellationTokenSource();
             oldChanged.Cancel();
+            if (_logger is not null)
+                LogChanged(_logger, current.Describe());
             _ = Task.Delay(TimeSpan.FromMinutes(1)).ContinueWith(_ =>
             {
                 old.Dispose();
@@ -174,4 +177,8 @@ public sealed class ControlPlaneHttp : IDisposable
         _client.Dispose();
         _changed.Dispose();
     }
+
+    [LoggerMessage(EventId = 3603, EventName = "ProxyChanged", Level = LogLevel.Information,
+        Message = "The proxy setting changed: connections to the control plane start again, {Proxy}")]
+    private static partial void LogChanged(ILogger logger, string proxy);
 }

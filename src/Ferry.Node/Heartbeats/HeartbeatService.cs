@@ -32,6 +32,7 @@ public sealed partial class HeartbeatService(
     private static readonly TimeSpan MinimumAnswerTime = TimeSpan.FromSeconds(5);
     private TimeSpan _interval = TimeSpan.FromSeconds(10);
     private int _concurrentJobsLimit;
+    private string? _versionStatus;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,6 +82,7 @@ public sealed partial class HeartbeatService(
                 _interval = TimeSpan.FromSeconds(Math.Clamp(response.HeartbeatIntervalSeconds, 1, 3600));
                 _concurrentJobsLimit = response.ConcurrentJobsLimit;
                 slots.Limit = response.ConcurrentJobsLimit;
+                Heard(response.VersionStatus, response.VersionCause);
                 wait = TimeSpan.FromTicks(Math.Max(0, (_interval - time.GetElapsedTime(began)).Ticks));
                 if (response.Proxy is { } directive)
                 {
@@ -133,6 +135,18 @@ public sealed partial class HeartbeatService(
             LogCredentialsUnreadable(logger, e.Message);
             return 0;
         }
+    }
+
+    /// <summary>Writes what the server says of this node's version to the event log when it changes.</summary>
+    private void Heard(string? versionStatus, string? cause)
+    {
+        if (versionStatus is null || versionStatus == _versionStatus)
+            return;
+        _versionStatus = versionStatus;
+        if (versionStatus == "Expired")
+            NodeEvents.VersionExpired(logger, cause ?? "this server no longer supports this node's version");
+        else if (versionStatus == "UpdateAvailable")
+            NodeEvents.UpdateAvailable(logger, cause ?? "the server runs a newer version");
     }
 
     private TimeSpan Failed(string error)

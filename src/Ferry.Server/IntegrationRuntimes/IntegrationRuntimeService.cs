@@ -269,10 +269,7 @@ public sealed class IntegrationRuntimeService(
         var view = await GetNodeAsync(runtime.Factory, runtime.Name, node.Name, ct);
         var nodes = (await store.ListNodesAsync(runtime.Id, ct)).Count;
         var versionStatus = NodeStatusRules.VersionStatus(version, ServerVersion);
-        var cause = versionStatus == "Expired"
-            ? NodeStatusRules.TooOld(version) ? NodeStatusRules.TooOldCause(version, ServerVersion)
-              : $"version {version} is more than {NodeStatusRules.SupportedMinorVersions} minor versions behind this server ({ServerVersion}): install the current ferry-node."
-            : versionStatus == "UpdateAvailable" ? $"version {version} is behind this server's {ServerVersion}; an update is available." : null;
+        var cause = NodeStatusRules.VersionCause(version, ServerVersion);
         return new NodeSelfCheck(node.Id, node.Name, runtime.Factory, runtime.Name, view.Status, view.LastError, versionStatus, cause, ServerVersion,
             time.GetUtcNow(), options.ClockLeewaySeconds, nodes, node.ConcurrentJobsLimit, ServiceUrls());
     }

@@ -95,7 +95,9 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimePublicKey,
             requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
             inSync && state is { RotationPending: true } ? await rotation.PendingForAsync(state.Runtime, runtimeVersion, ct) : null,
-            approvalRequired, holders is { Count: > 0 } ? holders : null, proxy is not null && proxy.Id != heartbeat.AppliedProxyId ? proxy : null);
+            approvalRequired, holders is { Count: > 0 } ? holders : null, proxy is not null && proxy.Id != heartbeat.AppliedProxyId ? proxy : null,
+            NodeStatusRules.VersionStatus(heartbeat.Version, IntegrationRuntimes.IntegrationRuntimeService.ServerVersion),
+            NodeStatusRules.VersionCause(heartbeat.Version, IntegrationRuntimes.IntegrationRuntimeService.ServerVersion));
     }
 
     private static string HostOf(string ipAddress) =>

@@ -11,8 +11,9 @@ namespace Ferry.Server.Nodes;
 /// <summary>
 /// Checks a registered node's signed call. Each failure has its own code and message, because each has its own fix:
 /// no signature, a node the server no longer knows, a clock too far off, a replayed request, a forged signature.
+/// A refusal of a node the server knows is written to its event log, naming the node.
 /// </summary>
-public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, TimeProvider time)
+public sealed partial class NodeAuthenticator(IFerryStore store, ServerOptions options, TimeProvider time, ILogger<NodeAuthenticator> logger)
 {
     // Nonces seen within the signature lifetime; a second use is a replay. Pruned as entries age out.
     private readonly ConcurrentDictionary<string, long> _seenNonces = new(StringComparer.Ordinal);
@@ -39,6 +40,7 @@ public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, 
                 ? $"clock skew: the node's clock is {skewMs / 1000} s ahead of the server's, beyond the {options.ClockLeewaySeconds} s tolerance. Set the node's clock right (NTP); it reconnects by itself."
                 : $"clock skew: the request was signed {-skewMs / 1000} s before the server received it, beyond the {options.SignatureLifetimeSeconds + options.ClockLeewaySeconds} s a signature lives. The node's clock is behind (fix it with NTP) or the request was replayed.";
             await store.SetNodeLastErrorAsync(node.Id, message, ct);
+            LogRefused(logger, node.Name, message);
             throw FerryException.Unauthorized(ErrorCodes.ClockSkew, message);
         }
 
@@ -46,13 +48,18 @@ public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, 
         {
             const string message = "auth rejected: the signature does not match this node's registered key (a copied or forged identity). Register the node again.";
             await store.SetNodeLastErrorAsync(node.Id, message, ct);
+            LogRefused(logger, node.Name, message);
             throw FerryException.Unauthorized(ErrorCodes.SignatureInvalid, message);
         }
 
         PruneNonces(nowMs);
         var expiresMs = signature.TimestampMs + (options.SignatureLifetimeSeconds + options.ClockLeewaySeconds) * 1000L;
         if (!_seenNonces.TryAdd($"{node.Id:N}:{signature.Nonce}", expiresMs))
-            throw FerryException.Unauthorized(ErrorCodes.SignatureReplayed, "This signed request was already used once; a node signs every call anew.");
+        {
+            const string message = "This signed request was already used once; a node signs every call anew.";
+            LogRefused(logger, node.Name, message);
+            throw FerryException.Unauthorized(ErrorCodes.SignatureReplayed, message);
+        }
         return node;
     }
 
@@ -89,4 +96,7 @@ public sealed class NodeAuthenticator(IFerryStore store, ServerOptions options, 
                 _seenNonces.TryRemove(nonce, out _);
         }
     }
+
+    [LoggerMessage(EventId = 2101, EventName = "NodeAuthenticationRefused", Level = LogLevel.Warning, Message = "Refused a call of node {NodeName}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string nodeName, string reason);
 }

@@ -15,9 +15,24 @@ namespace Ferry.Server.Nodes;
 /// Turns an authentication key into a durable node identity. Every way a key can be wrong gets its own answer:
 /// unreadable, of a deleted runtime, regenerated, or simply not this runtime's.
 /// </summary>
-public sealed class NodeRegistrationService(IFerryStore store, ServerOptions options, StatusRecorder recorder, TimeProvider time)
+public sealed partial class NodeRegistrationService(IFerryStore store, ServerOptions options, StatusRecorder recorder, TimeProvider time,
+    ILogger<NodeRegistrationService> logger)
 {
+    /// <summary>Registers the node, or refuses with the reason, which also goes to the server's event log.</summary>
     public async Task<RegisterNodeResponse> RegisterAsync(RegisterNodeRequest request, string? ipAddress, CancellationToken ct)
+    {
+        try
+        {
+            return await RegisterOrRefuseAsync(request, ipAddress, ct);
+        }
+        catch (FerryException e)
+        {
+            LogRefused(logger, string.IsNullOrWhiteSpace(request.NodeName) ? request.MachineName ?? "(unnamed)" : request.NodeName.Trim(), ipAddress ?? "an unknown address", e.Message);
+            throw;
+        }
+    }
+
+    private async Task<RegisterNodeResponse> RegisterOrRefuseAsync(RegisterNodeRequest request, string? ipAddress, CancellationToken ct)
     {
         var key = ParseKey(request.AuthKey);
         var runtime = await FindRuntimeAsync(key, ct);
@@ -127,4 +142,7 @@ public sealed class NodeRegistrationService(IFerryStore store, ServerOptions opt
             throw FerryException.BadRequest(ErrorCodes.InvalidProperty, $"{property} must be a base64 SubjectPublicKeyInfo of a P-256 key.");
         }
     }
+
+    [LoggerMessage(EventId = 2102, EventName = "RegistrationRefused", Level = LogLevel.Warning, Message = "Refused to register node {NodeName} from {Address}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string nodeName, string address, string reason);
 }

@@ -37,6 +37,6 @@ public sealed partial class NodeStatusMonitor(IFerryStore store, StatusRecorder 
             await recorder.NodeSilentAsync(node, ct);
     }
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Status sweep failed; retrying in a second")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Status sweep failed; retrying in a second")]
     private static partial void LogSweepFailed(ILogger logger, Exception e);
 }

@@ -63,6 +63,15 @@ public static class NodeStatusRules
         $"version {nodeVersion ?? "unknown"} is older than {MinimumNodeVersion.ToString(3)}, the oldest this server ({serverVersion}) works with: " +
         "it gets no jobs until it is updated. Install the current ferry-node on that machine; its identity and credentials stay.";
 
+    /// <summary>Why a node's <see cref="VersionStatus"/> is not UpToDate, and what to do; null when it is.</summary>
+    public static string? VersionCause(string? nodeVersion, string serverVersion) => VersionStatus(nodeVersion, serverVersion) switch
+    {
+        "Expired" when TooOld(nodeVersion) => TooOldCause(nodeVersion, serverVersion),
+        "Expired" => $"version {nodeVersion} is more than {SupportedMinorVersions} minor versions behind this server ({serverVersion}): install the current ferry-node.",
+        "UpdateAvailable" => $"version {nodeVersion} is behind this server's {serverVersion}; an update is available.",
+        _ => null,
+    };
+
     private static Version ParseVersion(string? v) => Version.TryParse(v, out var parsed) ? parsed : new Version(0, 0);
 
     /// <summary>The relay does not hold a node back when the runtime does not need it, or before the node has tried it.</summary>

@@ -44,7 +44,7 @@ public sealed class ControlPlane
             Options = options,
             Resources = resources,
             Runtimes = new IntegrationRuntimeService(store, keys, recorder, resources, options, time),
-            Registration = new NodeRegistrationService(store, options, recorder, time),
+            Registration = new NodeRegistrationService(store, options, recorder, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<NodeRegistrationService>.Instance),
             Heartbeats = heartbeats,
             CredentialSync = new CredentialSyncService(store),
             CredentialRotation = rotation,
