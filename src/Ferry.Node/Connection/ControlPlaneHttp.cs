@@ -59,8 +59,8 @@ public sealed partial class ControlPlaneHttp : IDisposable
         }
     }
 
-    /// <summary>The proxy for a WebSocket to the control plane: null for none (ClientWebSocket's own default is the system's).</summary>
-    public IWebProxy? WebSocketProxy
+    /// <summary>The proxy of the current setting, for the relay's WebSocket and opted-in HTTP data stores: null for none (ClientWebSocket's own default would be the system's).</summary>
+    public IWebProxy? CurrentProxy
     {
         get
         {
@@ -70,7 +70,7 @@ public sealed partial class ControlPlaneHttp : IDisposable
     }
 
     /// <summary>The proxy HTTP data stores use, when the node's user let them (--http-data-stores); null otherwise.</summary>
-    public IWebProxy? HttpDataStoreProxy => Proxy.HttpDataStores ? WebSocketProxy : null;
+    public IWebProxy? HttpDataStoreProxy => Proxy.HttpDataStores ? CurrentProxy : null;
 
     /// <summary>Cancelled when the proxy setting changes.</summary>
     public CancellationToken Changed

@@ -60,7 +60,7 @@ public sealed partial class RelayService(IdentityWatch identities, InteractiveLi
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, proxyChanged);
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
-        socket.Options.Proxy = controlPlane.WebSocketProxy;
+        socket.Options.Proxy = controlPlane.CurrentProxy;
         socket.Options.SetRequestHeader("Authorization", server.Sign(identity, "GET", NodeProtocol.RelayPath, []));
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.Token))
         {
