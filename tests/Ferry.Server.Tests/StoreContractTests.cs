@@ -192,7 +192,7 @@ public abstract class StoreContractTests
         Assert.False(await store.AdoptCredentialKeyAsync(runtime.Id, "key-x", default));
         Assert.False(await store.RotateCredentialKeyAsync(runtime.Id, 1, "key-2", [], "e2", default)); // nothing pending
         await store.MarkCredentialRotationPendingAsync(runtime.Id, default);
-        var pending = (await store.GetRuntimeCredentialStateAsync(runtime.Id, default))!;
+        var pending = (await store.GetHeartbeatStateAsync(runtime.Id, Guid.NewGuid(), default))!;
         var stale = await store.RotateCredentialKeyAsync(runtime.Id, 1, "key-2",
             [new Ferry.Contracts.Protocol.ResealedCredential("default", "pg", "not-what-is-stored", "new")], "e2", default);
         var rotated = await store.RotateCredentialKeyAsync(runtime.Id, 1, "key-2",
@@ -201,9 +201,30 @@ public abstract class StoreContractTests
         Assert.Equal((1, "key-1", true), (pending.KeyVersion, pending.PublicKey, pending.RotationPending));
         Assert.False(stale);
         Assert.True(rotated);
-        var state = (await store.GetRuntimeCredentialStateAsync(runtime.Id, default))!;
+        var state = (await store.GetHeartbeatStateAsync(runtime.Id, Guid.NewGuid(), default))!;
         Assert.Equal((2, "key-2", false), (state.KeyVersion, state.PublicKey, state.RotationPending));
         Assert.Contains("\"new\"", (await store.GetResourceAsync("default", "linkedservices", "pg", default))!.PropertiesJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_proxy_setting_waiting_for_a_node_comes_with_its_heartbeat_state_until_the_node_answers_that_one()
+    {
+        var store = await StoreWithFactoryAsync();
+        var runtime = Rows.Runtime("ir1", T0);
+        await store.InsertRuntimeAsync(runtime, default);
+        var node = Rows.Node(runtime.Id, "n1", T0);
+        var other = Rows.Node(runtime.Id, "n2", T0);
+        await store.InsertNodeAsync(node, 4, default);
+        await store.InsertNodeAsync(other, 4, default);
+
+        await store.SetProxyDirectiveAsync(node.Id, "p1", "{\"id\":\"p1\"}", default);
+        await store.SetProxyDirectiveAsync(node.Id, "p2", "{\"id\":\"p2\"}", default); // a newer setting replaces the first
+        await store.ClearProxyDirectiveAsync(node.Id, "p1", default); // the node answering the first leaves the newer one
+
+        Assert.Equal("{\"id\":\"p2\"}", (await store.GetHeartbeatStateAsync(runtime.Id, node.Id, default))!.PendingProxyDirective);
+        Assert.Null((await store.GetHeartbeatStateAsync(runtime.Id, other.Id, default))!.PendingProxyDirective);
+        await store.ClearProxyDirectiveAsync(node.Id, "p2", default);
+        Assert.Null((await store.GetHeartbeatStateAsync(runtime.Id, node.Id, default))!.PendingProxyDirective);
     }
 
     [Fact]

@@ -21,8 +21,8 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             node = node with { RecordedStatus = NodeStatus.Offline };
         }
 
-        // One read of the runtime row gives its settings and its credential key state.
-        var state = await store.GetRuntimeCredentialStateAsync(node.RuntimeId, ct);
+        // One read of the runtime row gives its settings, its credential key state and the node's waiting proxy setting.
+        var state = await store.GetHeartbeatStateAsync(node.RuntimeId, node.Id, ct);
         var runtimeVersion = state?.KeyVersion ?? 0;
         var runtimePublicKey = state?.PublicKey;
         var selfContained = state?.Runtime.SelfContainedInteractiveAuthoring ?? false;
@@ -82,16 +82,17 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
                 .Select(n => new CredentialHolder(n.Name, $"https://{HostOf(n.IpAddress!)}:{n.RemotePort}", n.RemoteCertificate!)).ToList();
         }
         var sealedForNode = !inSync && heartbeat.CredentialSyncPublicKey is { } syncKey && node.SyncPublicKey == syncKey ? node.SealedCredential : null;
-        // A proxy setting sent through the control plane: carried until the node answers it took it (or why not).
-        ProxyDirective? proxy = null;
+        // A proxy setting sent through the control plane: carried until the node answers it took it (or why not). The
+        // clear removes only the one answered, so a setting sent since is carried on.
+        ProxyDirective? proxy = state?.PendingProxyDirective is { } pending
+            ? System.Text.Json.JsonSerializer.Deserialize(pending, Ferry.Contracts.FerryJsonContext.Default.ProxyDirective)
+            : null;
         if (heartbeat.AppliedProxyId is { } applied)
         {
             await store.ClearProxyDirectiveAsync(node.Id, applied, ct);
             if (heartbeat.ProxyError is { } proxyError)
                 await store.SetNodeLastErrorAsync(node.Id, proxyError, ct);
         }
-        if (await store.GetProxyDirectiveAsync(node.Id, ct) is { } pending)
-            proxy = System.Text.Json.JsonSerializer.Deserialize(pending, Ferry.Contracts.FerryJsonContext.Default.ProxyDirective);
         return new HeartbeatResponse(options.HeartbeatIntervalSeconds, node.ConcurrentJobsLimit, now, runtimeVersion, runtimePublicKey,
             requests is { Count: > 0 } ? requests : null, sealedForNode, options.RelayUrl ?? options.PublicUrl, selfContained,
             inSync && state is { RotationPending: true } ? await rotation.PendingForAsync(state.Runtime, runtimeVersion, ct) : null,

@@ -14,9 +14,6 @@ public partial interface IFerryStore
 {
     Task InsertSupportLogAsync(SupportLogRow log, CancellationToken ct);
 
-    /// <summary>The proxy directive waiting for a node (JSON), or null.</summary>
-    Task<string?> GetProxyDirectiveAsync(Guid nodeId, CancellationToken ct);
-
     Task SetProxyDirectiveAsync(Guid nodeId, string id, string directiveJson, CancellationToken ct);
 
     /// <summary>Removes the node's directive if it is still the one with <paramref name="id"/> (a newer one stays).</summary>

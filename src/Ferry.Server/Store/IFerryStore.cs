@@ -13,8 +13,11 @@ public partial interface IFerryStore
 
     Task<RuntimeRow?> GetRuntimeAsync(string factory, string name, CancellationToken ct);
     Task<RuntimeRow?> GetRuntimeByIdAsync(Guid id, CancellationToken ct);
-    /// <summary>The runtime with its credential key state, in one query: what every heartbeat needs.</summary>
-    Task<RuntimeCredentialState?> GetRuntimeCredentialStateAsync(Guid id, CancellationToken ct);
+    /// <summary>
+    /// The runtime with its credential key state and the proxy directive waiting for the node, in one query: what every
+    /// heartbeat needs.
+    /// </summary>
+    Task<RuntimeCredentialState?> GetHeartbeatStateAsync(Guid runtimeId, Guid nodeId, CancellationToken ct);
     Task<IReadOnlyList<RuntimeRow>> ListRuntimesAsync(string factory, CancellationToken ct);
     Task InsertRuntimeAsync(RuntimeRow runtime, CancellationToken ct);
     Task UpdateRuntimeAsync(RuntimeRow runtime, CancellationToken ct);

@@ -31,5 +31,9 @@ public sealed record RuntimeRow(
         && v.TryGetValue<bool>(out var enabled) && enabled;
 }
 
-/// <summary>A runtime and its credential key: version (0: none yet), public half, and whether a rotation is pending.</summary>
-public sealed record RuntimeCredentialState(RuntimeRow Runtime, int KeyVersion, string? PublicKey, bool RotationPending);
+/// <summary>
+/// A runtime and its credential key: version (0: none yet), public half, and whether a rotation is pending; with, when read
+/// for a heartbeat, the proxy directive (JSON) waiting for that node.
+/// </summary>
+public sealed record RuntimeCredentialState(RuntimeRow Runtime, int KeyVersion, string? PublicKey, bool RotationPending,
+    string? PendingProxyDirective = null);

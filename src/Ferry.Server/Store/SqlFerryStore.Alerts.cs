@@ -10,12 +10,6 @@ public sealed partial class SqlFerryStore
         ExecuteAsync("INSERT INTO support_logs (id, factory, runtime, node_name, at, content) VALUES (@id, @factory, @runtime, @node, @at, @content)", ct,
             ("id", log.Id), ("factory", log.Factory), ("runtime", log.Runtime), ("node", log.NodeName), ("at", log.At.ToUnixTimeMilliseconds()), ("content", log.Content));
 
-    public async Task<string?> GetProxyDirectiveAsync(Guid nodeId, CancellationToken ct)
-    {
-        var rows = await QueryAsync("SELECT directive FROM node_proxy_directives WHERE node_id = @node", r => r.GetString(0), ct, ("node", nodeId.ToString()));
-        return rows.Count == 0 ? null : rows[0];
-    }
-
     public Task SetProxyDirectiveAsync(Guid nodeId, string id, string directiveJson, CancellationToken ct) =>
         ExecuteAsync("INSERT INTO node_proxy_directives (node_id, id, directive) VALUES (@node, @id, @directive) " +
                      "ON CONFLICT (node_id) DO UPDATE SET id = excluded.id, directive = excluded.directive", ct,

@@ -48,10 +48,12 @@ public sealed partial class SqlFerryStore(SqlDialect dialect) : IFerryStore
         QuerySingleAsync($"SELECT {RuntimeColumns} FROM runtimes WHERE factory = @factory AND name_key = @nameKey", ReadRuntime, ct,
             ("factory", factory), ("nameKey", name.ToUpperInvariant()));
 
-    public Task<RuntimeCredentialState?> GetRuntimeCredentialStateAsync(Guid id, CancellationToken ct) =>
-        QuerySingleAsync($"SELECT {RuntimeColumns}, credential_key_version, credential_public_key, credential_rotation_pending FROM runtimes WHERE id = @id",
+    public Task<RuntimeCredentialState?> GetHeartbeatStateAsync(Guid runtimeId, Guid nodeId, CancellationToken ct) =>
+        QuerySingleAsync($"SELECT {RuntimeColumns}, credential_key_version, credential_public_key, credential_rotation_pending, " +
+                         "(SELECT directive FROM node_proxy_directives WHERE node_id = @node) FROM runtimes WHERE id = @id",
             r => new RuntimeCredentialState(ReadRuntime(r), Convert.ToInt32(r.GetValue(14)), r.IsDBNull(15) ? null : r.GetString(15),
-                Convert.ToInt32(r.GetValue(16)) != 0), ct, ("id", id.ToString()));
+                Convert.ToInt32(r.GetValue(16)) != 0, r.IsDBNull(17) ? null : r.GetString(17)), ct,
+            ("id", runtimeId.ToString()), ("node", nodeId.ToString()));
 
     public Task<RuntimeRow?> GetRuntimeByIdAsync(Guid id, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {RuntimeColumns} FROM runtimes WHERE id = @id", ReadRuntime, ct, ("id", id.ToString()));
