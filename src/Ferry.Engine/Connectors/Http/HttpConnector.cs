@@ -13,7 +13,8 @@ namespace Ferry.Engine.Connectors.Http;
 
 /// <summary>
 /// ADF's HttpServer linked service (anonymous or basic). Every connection, including those a redirect opens, is made
-/// to an address checked against local machine access at the moment of connecting.
+/// to an address checked against local machine access at the moment of connecting; through the node's proxy, every
+/// hop's host is judged by its name before it is sent.
 /// </summary>
 public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext context)
 {
@@ -23,7 +24,7 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
     {
         var uri = BaseUri();
         using var client = CreateClient(TimeSpan.FromSeconds(30));
-        using var response = await SendAsync(client, new HttpRequestMessage(HttpMethod.Get, uri), uri, ct);
+        using var response = await SendAsync(client, new Request(HttpMethod.Get, uri, [], null), ct);
         return $"{uri.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.ReasonPhrase}.";
     }
 
@@ -53,15 +54,7 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
             var client = CreateClient(timeout);
             try
             {
-                var request = new HttpRequestMessage(new HttpMethod(method), uri);
-                foreach (var (name, value) in headers)
-                {
-                    if (!request.Headers.TryAddWithoutValidation(name, value))
-                        (request.Content ??= new StringContent(body ?? "")).Headers.TryAddWithoutValidation(name, value);
-                }
-                if (body is not null && request.Content is null)
-                    request.Content = new StringContent(body, Encoding.UTF8);
-                var response = await SendAsync(client, request, uri, ct);
+                var response = await SendAsync(client, new Request(new HttpMethod(method), uri, headers, body), ct);
                 return new ResponseStream(await response.Content.ReadAsStreamAsync(ct), response, client);
             }
             catch
@@ -93,11 +86,75 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
         return headers;
     }
 
-    /// <summary>Sends with the linked service's credentials; a failure to connect or an error status becomes a DataStoreException that says which.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, Uri uri, CancellationToken ct)
+    /// <summary>What is sent: the method, the URL, the user's additional headers and body.</summary>
+    private sealed record Request(HttpMethod Method, Uri Uri, IReadOnlyList<(string Name, string Value)> Headers, string? Body);
+
+    /// <summary>
+    /// Sends, following up to <see cref="MaxRedirects"/> redirects itself so that every hop is judged as the first was:
+    /// a direct connection by the address it connects to, a hop through the proxy by its host's name. The linked
+    /// service's credentials and the user's credential headers go only to the origin of the URL they were given for; a
+    /// redirect from https to http is refused, not followed. A failure to connect or an error status becomes a
+    /// DataStoreException that says which.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpClient client, Request first, CancellationToken ct)
     {
-        using var _ = request;
-        if (string.Equals(settings.String("authenticationType"), "Basic", StringComparison.OrdinalIgnoreCase))
+        var request = first;
+        for (var hops = 0; ; hops++)
+        {
+            var response = await SendOnceAsync(client, request, SameOrigin(request.Uri, first.Uri), ct);
+            if (RedirectTarget(response, request.Uri) is not { } target)
+            {
+                if ((int)response.StatusCode is >= 300 and < 400)
+                {
+                    response.Dispose();
+                    throw new DataStoreException(ErrorCodes.DataStoreError,
+                        $"{request.Uri.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.ReasonPhrase} without a Location to follow.");
+                }
+                return response;
+            }
+            response.Dispose();
+            if (hops == MaxRedirects)
+                throw new DataStoreException(ErrorCodes.DataStoreError,
+                    $"{first.Uri.GetLeftPart(UriPartial.Path)} redirected more than {MaxRedirects} times; the last hop was to {target.GetLeftPart(UriPartial.Path)}.");
+            if (target.Scheme is not ("http" or "https"))
+                throw new DataStoreException(ErrorCodes.DataStoreError,
+                    $"{request.Uri.GetLeftPart(UriPartial.Path)} redirected to '{target}', which is not an http(s) URL; it is not followed.");
+            if (request.Uri.Scheme == "https" && target.Scheme == "http")
+                throw new DataStoreException(ErrorCodes.DataStoreError,
+                    $"{request.Uri.GetLeftPart(UriPartial.Path)} redirected from https to {target.GetLeftPart(UriPartial.Path)}, which is not encrypted; " +
+                    "it is not followed. Give the linked service the URL it should use.");
+            // 303, and 301/302 after a POST, turn into a GET without the body (as browsers and .NET do); 307 and 308 keep both.
+            var status = (int)response.StatusCode;
+            request = status == 303 || (status is 301 or 302 && request.Method == HttpMethod.Post)
+                ? request with { Method = HttpMethod.Get, Uri = target, Body = null }
+                : request with { Uri = target };
+        }
+    }
+
+    private static Uri? RedirectTarget(HttpResponseMessage response, Uri from) =>
+        (int)response.StatusCode is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location
+            ? location.IsAbsoluteUri ? location : new Uri(from, location)
+            : null;
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
+
+    private static readonly string[] CredentialHeaders = ["Authorization", "Cookie", "Proxy-Authorization"];
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpClient client, Request message, bool withCredentials, CancellationToken ct)
+    {
+        var uri = message.Uri;
+        using var request = new HttpRequestMessage(message.Method, uri);
+        foreach (var (name, value) in message.Headers)
+        {
+            if (!withCredentials && CredentialHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
+                continue;
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+                (request.Content ??= new StringContent(message.Body ?? "")).Headers.TryAddWithoutValidation(name, value);
+        }
+        if (message.Body is not null && request.Content is null)
+            request.Content = new StringContent(message.Body, Encoding.UTF8);
+        if (withCredentials && string.Equals(settings.String("authenticationType"), "Basic", StringComparison.OrdinalIgnoreCase))
         {
             var user = settings.String("userName") ?? "";
             var password = settings.Secret("password") ?? "";
@@ -177,8 +234,7 @@ public sealed class HttpConnector(LinkedServiceSettings settings, EngineContext 
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(15),
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = MaxRedirects,
+            AllowAutoRedirect = false, // followed by SendAsync, hop by hop
             // Data-store connections do not use the node's proxy (as in the reference), unless its user let HTTP ones.
             UseProxy = context.HttpDataStoreProxy is not null,
             Proxy = context.HttpDataStoreProxy,
