@@ -125,22 +125,7 @@ public sealed class ProxyTests : IDisposable
     public async Task HTTP_data_stores_go_through_the_nodes_proxy_only_when_its_user_lets_them()
     {
         using var proxy = new TinyProxy();
-        using var source = new System.Net.HttpListener();
-        var sourcePort = FerryServer.FreePort();
-        source.Prefixes.Add($"http://127.0.0.1:{sourcePort}/");
-        source.Start();
-        _ = Task.Run(async () =>
-        {
-            while (source.IsListening)
-            {
-                System.Net.HttpListenerContext request;
-                try { request = await source.GetContextAsync(); }
-                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException) { return; }
-                var body = System.Text.Encoding.UTF8.GetBytes("id,label\n1,one\n2,two\n");
-                await request.Response.OutputStream.WriteAsync(body);
-                request.Response.Close();
-            }
-        });
+        using var source = new WebServer("127.0.0.1", _ => (200, null, "id,label\n1,one\n2,two\n"));
         using var server = await FerryServer.StartAsync(_dirs.Sub("server"));
         var folder = Directory.CreateDirectory(_dirs.Sub("files")).FullName;
         var nodeDir = await _nodes.StartAsync(server, "proxy-ir", "node-a", beforeStart: async dir =>
@@ -151,7 +136,7 @@ public sealed class ProxyTests : IDisposable
         });
         await server.CreateAsync("linked-service", "web", $$"""
             {"properties": {"type": "HttpServer", "connectVia": {"referenceName": "proxy-ir", "type": "IntegrationRuntimeReference"},
-              "typeProperties": {"url": "http://127.0.0.1:{{sourcePort}}/", "authenticationType": "Anonymous"} } }
+              "typeProperties": {"url": "{{source.Url}}", "authenticationType": "Anonymous"} } }
             """);
         await server.CreateAsync("linked-service", "share", $$"""
             {"properties": {"type": "FileServer", "connectVia": {"referenceName": "proxy-ir", "type": "IntegrationRuntimeReference"}, "typeProperties": {"host": "{{folder}}"} } }
@@ -169,7 +154,7 @@ public sealed class ProxyTests : IDisposable
               "outputs": [{"referenceName": "local", "type": "DatasetReference"}],
               "typeProperties": {"source": {"type": "DelimitedTextSource"}, "sink": {"type": "DelimitedTextSink"}}}]}}
             """);
-        var fetched = $"GET http://127.0.0.1:{sourcePort}/data.csv";
+        var fetched = $"GET {source.Url}data.csv";
 
         async Task FetchAsync()
         {
@@ -194,7 +179,49 @@ public sealed class ProxyTests : IDisposable
         await FetchAsync();
         Assert.Contains(fetched, proxy.Log, StringComparison.Ordinal);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(folder, "data.csv")).Length);
-        source.Stop();
+    }
+
+    [Fact]
+    public async Task A_data_store_redirecting_to_this_machine_is_refused_both_directly_and_through_the_proxy()
+    {
+        // The node in a network of its own, so a server on the host is another machine to it; the host's loopback
+        // holds what must stay out of reach: reached through the proxy, "localhost" is the proxy's machine.
+        using var ns = await NetworkNamespace.CreateAsync();
+        using var proxy = new TinyProxy(listen: ns.HostAddress, allow: ns.InsideAddress);
+        using var secret = new WebServer("127.0.0.1", _ => (200, null, "secret"));
+        var secretPort = new Uri(secret.Url).Port;
+        using var origin = new WebServer(ns.HostAddress, path => path == "/to-self" ? (302, $"http://localhost:{secretPort}/secret", "") : (200, null, "hello"));
+        var port = FerryServer.FreePort();
+        using var server = await FerryServer.StartAsync(_dirs.Sub("server"), port, "--urls", $"http://127.0.0.1:{port};http://{ns.HostAddress}:{port}",
+            "--public-url", $"http://{ns.HostAddress}:{port}");
+        var nodeDir = await _nodes.StartAsync(server, "redirect-ir", "node-a", launcher: ns.Launcher);
+        foreach (var (name, path) in new[] { ("plain", "plain"), ("to-self", "to-self") })
+        {
+            await server.CreateAsync("linked-service", name, $$"""
+                {"properties": {"type": "HttpServer", "connectVia": {"referenceName": "redirect-ir", "type": "IntegrationRuntimeReference"},
+                  "typeProperties": {"url": "{{origin.Url}}{{path}}", "authenticationType": "Anonymous"} } }
+                """);
+        }
+
+        async Task AssertRefusedAsync()
+        {
+            Assert.Contains("answered 200", (await server.FerryJsonAsync("linked-service", "test-connection", "--name", "plain"))["message"]!.GetValue<string>(),
+                StringComparison.Ordinal); // the origin itself is another machine: reached
+            var refused = await server.FerryAsync("linked-service", "test-connection", "--name", "to-self");
+            Assert.True(refused.ExitCode == 1, refused.ToString());
+            Assert.Contains("LocalMachineAccessDisabled", refused.Stderr, StringComparison.Ordinal);
+            Assert.Contains("'localhost' is this machine", refused.Stderr, StringComparison.Ordinal);
+            Assert.Empty(secret.Requests);
+        }
+
+        await AssertRefusedAsync(); // direct: judged by the address the redirect's connection would be made to
+
+        var changes = EventLog.Messages(nodeDir, 3603).Count;
+        Assert.Equal(0, (await Commands.DmgcmdAsync(nodeDir, "-SetProxy", proxy.Address, "--http-data-stores")).ExitCode);
+        await EventLog.WaitForAsync(nodeDir, 3603, changes);
+        await AssertRefusedAsync(); // through the proxy: the redirect's host judged by its name before it is sent
+        Assert.Contains($"GET {origin.Url}to-self", proxy.Log, StringComparison.Ordinal);
+        Assert.DoesNotContain($"localhost:{secretPort}", proxy.Log, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace Ferry.EndToEnd.Tests.Harness;
 
 /// <summary>
-/// A real HTTP proxy, tinyproxy from Debian's packages (./scripts/test installs it), on a loopback port, optionally
-/// asking for a user and password (407 otherwise). Its log records every request it carried.
+/// A real HTTP proxy, tinyproxy from Debian's packages (./scripts/test installs it), on a loopback port (or the address
+/// given, taking clients from the one allowed), optionally asking for a user and password (407 otherwise). Its log
+/// records every request it carried.
 /// </summary>
 public sealed class TinyProxy : IDisposable
 {
@@ -12,9 +13,11 @@ public sealed class TinyProxy : IDisposable
     private Process? _process;
 
     private readonly string _folder;
+    private readonly string _listen;
 
-    public TinyProxy((string User, string Password)? basicAuth = null)
+    public TinyProxy((string User, string Password)? basicAuth = null, string listen = "127.0.0.1", string allow = "127.0.0.1")
     {
+        _listen = listen;
         // A folder of its own that the proxy, once it has dropped to nobody, can reach to write its log.
         _folder = Directory.CreateTempSubdirectory("ferry-tinyproxy-").FullName;
         File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
@@ -25,7 +28,7 @@ public sealed class TinyProxy : IDisposable
         _config = Path.Combine(folder, "tinyproxy.conf");
         File.WriteAllLines(_config,
         [
-            $"Port {Port}", "Listen 127.0.0.1", "Timeout 120", "MaxClients 100", "Allow 127.0.0.1", "LogLevel Info",
+            $"Port {Port}", $"Listen {listen}", "Timeout 120", "MaxClients 100", $"Allow {allow}", "LogLevel Info",
             $"LogFile \"{LogFile}\"", "User nobody", "Group nogroup",
             .. basicAuth is { } auth ? [$"BasicAuth {auth.User} {auth.Password}"] : Array.Empty<string>(),
         ]);
@@ -38,7 +41,7 @@ public sealed class TinyProxy : IDisposable
 
     public int Port { get; }
     public string LogFile { get; }
-    public string Address => $"127.0.0.1:{Port}";
+    public string Address => $"{_listen}:{Port}";
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
 
@@ -57,7 +60,7 @@ public sealed class TinyProxy : IDisposable
             try
             {
                 using var probe = new System.Net.Sockets.TcpClient();
-                probe.Connect("127.0.0.1", Port);
+                probe.Connect(_listen, Port);
                 return;
             }
             catch (System.Net.Sockets.SocketException)
