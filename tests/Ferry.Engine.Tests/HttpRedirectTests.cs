@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ferry.Contracts.Problems;
@@ -11,8 +15,8 @@ namespace Ferry.Engine.Tests;
 
 /// <summary>
 /// Redirects, which the HttpServer connector follows itself, hop by hop, against two real listeners on loopback (two
-/// ports: two origins). Whether a hop to this machine is refused is in the end-to-end tests, where the node has a
-/// network of its own.
+/// ports: two origins; a TLS one for the downgrade). Whether a hop to this machine is refused is in the end-to-end
+/// tests (ProxyTests), where the node has a network of its own.
 /// </summary>
 public sealed class HttpRedirectTests : IDisposable
 {
@@ -42,6 +46,7 @@ public sealed class HttpRedirectTests : IDisposable
     private static JsonObject LinkedService(string url) => JsonNode.Parse(Support.Json(new
     {
         url, authenticationType = "Basic", userName = "api", password = new { type = "SecureString", value = "s3cret-http" },
+        enableServerCertificateValidation = false,
     }))!.AsObject();
 
     private static async Task<string> FetchAsync(string url, string path, string method = "GET")
@@ -87,6 +92,39 @@ public sealed class HttpRedirectTests : IDisposable
         Assert.Equal(6, _origin.Requests.Count(r => r.Path == "/loop")); // the first request and five redirects, no more
         Assert.Contains("answered 302 Found without a Location to follow", nowhere.Message, StringComparison.Ordinal);
         Assert.Contains("redirected to 'ftp://example.org/file', which is not an http(s) URL", ftp.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redirect_from_https_to_http_is_not_followed()
+    {
+        using var certificate = SelfSigned();
+        using var tls = new TcpListener(IPAddress.Loopback, 0);
+        tls.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var client = await tls.AcceptTcpClientAsync();
+            await using var stream = new SslStream(client.GetStream());
+            await stream.AuthenticateAsServerAsync(certificate);
+            var reader = new StreamReader(stream, Encoding.ASCII);
+            while (await reader.ReadLineAsync() is { Length: > 0 })
+            {
+            }
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 302 Found\r\nLocation: {_origin.Url}ok\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+        });
+
+        var downgrade = await Assert.ThrowsAsync<DataStoreException>(() => FetchAsync($"https://127.0.0.1:{((IPEndPoint)tls.LocalEndpoint).Port}/", "secure"));
+
+        await serving.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains($"redirected from https to {_origin.Url}ok, which is not encrypted", downgrade.Message, StringComparison.Ordinal);
+        Assert.Empty(_origin.Requests); // the password was not sent in the clear
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=ferry-redirect-test", key, HashAlgorithmName.SHA256);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 
     public void Dispose()
