@@ -242,12 +242,19 @@ int Events()
     }
     var json = rest.Contains("--json");
     var shown = 0;
-    foreach (var (at, id, line, entry) in Ferry.Events.EventLogFile.ReadEntries(dir.Path))
+    foreach (var file in Ferry.Events.EventLogFile.Files(dir.Path))
     {
-        if (since is { } from && at < from)
-            continue;
-        shown++;
-        Console.WriteLine(json ? line : $"{at.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {entry["level"],-11}  {id,4}  {entry["message"]}");
+        foreach (var line in File.ReadLines(file))
+        {
+            System.Text.Json.Nodes.JsonNode? entry;
+            try { entry = System.Text.Json.Nodes.JsonNode.Parse(line); }
+            catch (System.Text.Json.JsonException) { continue; } // a line cut short by a crash
+            var at = DateTimeOffset.Parse(entry!["time"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            if (since is { } from && at < from)
+                continue;
+            shown++;
+            Console.WriteLine(json ? line : $"{at.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {entry["level"],-11}  {entry["id"],4}  {entry["message"]}");
+        }
     }
     if (shown == 0 && !json)
         Console.Error.WriteLine($"No events{(since is null ? "" : $" since {since.Value.ToLocalTime():yyyy-MM-dd HH:mm:ss}")} in {dir.Path}.");

@@ -38,29 +38,6 @@ public sealed class EventLogFile : ILoggerProvider
     public static IEnumerable<string> Files(string folder) =>
         Enumerable.Range(1, KeptFiles - 1).Reverse().Select(i => Path.Combine(folder, $"events.{i}.jsonl")).Append(Path.Combine(folder, FileName)).Where(File.Exists);
 
-    /// <summary>Every entry of the log, oldest first, with its time and id; a line cut short by a crash is passed over.</summary>
-    public static IEnumerable<(DateTimeOffset Time, int Id, string Line, System.Text.Json.Nodes.JsonNode Entry)> ReadEntries(string folder)
-    {
-        foreach (var file in Files(folder))
-        {
-            foreach (var line in File.ReadLines(file))
-            {
-                System.Text.Json.Nodes.JsonNode? entry;
-                try
-                {
-                    entry = System.Text.Json.Nodes.JsonNode.Parse(line);
-                }
-                catch (JsonException)
-                {
-                    continue;
-                }
-                if (entry?["time"] is System.Text.Json.Nodes.JsonValue time && time.TryGetValue<DateTimeOffset>(out var at)
-                    && entry["id"] is System.Text.Json.Nodes.JsonValue id && id.TryGetValue<int>(out var eventId))
-                    yield return (at, eventId, line, entry);
-            }
-        }
-    }
-
     private void Write(string line) => _lines.Writer.TryWrite(line);
 
     private async Task WriteAsync()

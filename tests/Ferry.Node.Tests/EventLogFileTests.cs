@@ -53,20 +53,5 @@ public sealed partial class EventLogFileTests : IDisposable
         Assert.Equal(lines.OrderBy(l => int.Parse(l["https://server-".Length..], System.Globalization.CultureInfo.InvariantCulture)), lines); // oldest first, in order
     }
 
-    [Fact]
-    public void Starts_with_no_stop_before_them_are_the_unplanned_restarts_and_a_line_cut_short_is_passed_over()
-    {
-        var t0 = new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);
-        string Line(int minutes, int id) => $"{{\"time\":\"{t0.AddMinutes(minutes):O}\",\"level\":\"Information\",\"id\":{id},\"message\":\"m\"}}";
-        File.WriteAllLines(Path.Combine(_folder, "events.1.jsonl"), [Line(0, 1001), Line(1, 3001), Line(2, 1002), Line(3, 1001)]); // stopped, started
-        File.WriteAllLines(Path.Combine(_folder, EventLogFile.FileName), [Line(4, 3001), Line(5, 1001), "{\"time\":\"2026-12-03T08:0", Line(6, 1001)]); // killed twice
-
-        var entries = EventLogFile.ReadEntries(_folder).Select(e => (e.Time, e.Id)).ToList();
-        var unplanned = Ferry.Node.Diagnostics.NodeDiagnosis.UnplannedRestarts(entries).ToList();
-
-        Assert.Equal(7, entries.Count); // oldest file first, the broken line left out
-        Assert.Equal([t0.AddMinutes(5), t0.AddMinutes(6)], unplanned);
-    }
-
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -74,49 +74,6 @@ public class HeartbeatReceiverTests
     }
 
     [Fact]
-    public async Task A_service_that_started_again_without_saying_it_was_stopping_is_recorded_and_the_third_time_in_an_hour_names_the_host()
-    {
-        var cp = await ControlPlane.StartAsync();
-        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
-        await cp.HeartbeatAsync(node.NodeId);
-
-        for (var restart = 0; restart < 3; restart++) // back within seconds each time: never Offline
-        {
-            cp.Time.Advance(TimeSpan.FromSeconds(5));
-            cp.NodeStartedAt = cp.Time.GetUtcNow();
-            await cp.HeartbeatAsync(node.NodeId);
-            cp.Time.Advance(TimeSpan.FromSeconds(10));
-            await cp.HeartbeatAsync(node.NodeId); // the same service again: nothing new
-        }
-
-        var events = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 20, default)).Value.Where(e => e.NodeName == "node-a").ToList();
-        Assert.Equal([NodeStatus.Online, NodeStatus.Online, NodeStatus.Online, NodeStatus.Online], events.Select(e => e.Status));
-        Assert.Equal("first heartbeat", events[^1].Cause);
-        Assert.All(events.Take(3), e => Assert.StartsWith("restarted without being stopped (a crash, a kill or the host restarting", e.Cause, StringComparison.Ordinal));
-        Assert.DoesNotContain("undersized", events[1].Cause, StringComparison.Ordinal);
-        Assert.Contains("; 3 times within an hour: if it follows the heaviest runs, the host is likely undersized for its 4 concurrent jobs", events[0].Cause,
-            StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_service_stopped_on_purpose_and_started_again_is_not_taken_for_a_crash()
-    {
-        var cp = await ControlPlane.StartAsync();
-        var node = await cp.RegisterAsync(await cp.CreateSelfHostedAsync("ir1"), "node-a");
-        await cp.HeartbeatAsync(node.NodeId);
-
-        // What the node's goodbye does (the stopping endpoint).
-        await cp.Store.MarkStoppedAsync(node.NodeId, cp.Time.GetUtcNow(), default);
-        await cp.Recorder.NodeChangedAsync((await cp.Store.GetNodeAsync(node.NodeId, default))!, NodeStatus.Offline, "stopped gracefully (test)", default);
-        cp.Time.Advance(TimeSpan.FromSeconds(5));
-        cp.NodeStartedAt = cp.Time.GetUtcNow();
-        await cp.HeartbeatAsync(node.NodeId);
-
-        var latest = (await cp.Runtimes.ListStatusEventsAsync("default", "ir1", 10, default)).Value.First(e => e.NodeName == "node-a");
-        Assert.Equal((NodeStatus.Online, "node started"), (latest.Status, latest.Cause));
-    }
-
-    [Fact]
     public async Task Steady_heartbeats_record_nothing_new()
     {
         var cp = await ControlPlane.StartAsync();

@@ -91,7 +91,6 @@ public sealed class NodeDiagnosis(NodeDataDirectory dir, AdminClient admin, Node
             checks.Add(Clock(self, refused, answeredAt - roundTrip / 2));
             checks.Add(Disk());
             checks.Add(Memory(self));
-            checks.Add(Restarts(time.GetUtcNow()));
             checks.Add(HighAvailability(self));
         }
         var first = checks.FirstOrDefault(c => c.Status == CheckStatus.Fail);
@@ -396,38 +395,6 @@ public sealed class NodeDiagnosis(NodeDataDirectory dir, AdminClient admin, Node
             ? new("memory", CheckStatus.Fail, $"memory: {available:N0} MB available of {total:N0} MB; {limit} concurrent jobs may need about {needed:N0} MB",
                 "Lower the node's concurrent jobs limit (ferry ir node update --concurrent-jobs-limit N) or give the host more memory.")
             : new("memory", CheckStatus.Pass, $"{available:N0} MB available of {total:N0} MB, enough for {limit} concurrent job(s) at about {MemoryPerJobMB} MB each");
-    }
-
-    /// <summary>
-    /// Starts of the service in the last day that no announced stop came before: a crash, a kill or the host rebooting.
-    /// A host that keeps falling over under load looks like a flaky network from the outside.
-    /// </summary>
-    private DiagnosticCheck Restarts(DateTimeOffset now)
-    {
-        var unplanned = UnplannedRestarts(Ferry.Events.EventLogFile.ReadEntries(dir.Path).Select(e => (e.Time, e.Id))).Where(t => t > now.AddDays(-1)).ToList();
-        return unplanned.Count == 0
-            ? new("restarts", CheckStatus.Pass, "no start of the service without a stop before it in the last 24 h")
-            : new("restarts", CheckStatus.Warn,
-                $"restarted without being stopped {unplanned.Count} time(s) in the last 24 h, last at {unplanned[^1].ToLocalTime():yyyy-MM-dd HH:mm:ss}: a crash, a kill or the host rebooting",
-                "See what came before each start: dmgcmd -Events --since 24h (and journalctl -u ferry-node). If they follow the heaviest runs, the host is " +
-                "undersized: give it more memory, lower the node's concurrent jobs limit (ferry ir node update --concurrent-jobs-limit N), or add nodes.");
-    }
-
-    /// <summary>The times of the service starts (event 1001) that came after an earlier start with no stop (1002) between them.</summary>
-    public static IEnumerable<DateTimeOffset> UnplannedRestarts(IEnumerable<(DateTimeOffset Time, int Id)> events)
-    {
-        bool? stopped = null; // no start seen yet
-        foreach (var (at, id) in events)
-        {
-            if (id == NodeEvents.ServiceStoppingId)
-                stopped = true;
-            else if (id == NodeEvents.ServiceStartedId)
-            {
-                if (stopped == false)
-                    yield return at;
-                stopped = false;
-            }
-        }
     }
 
     private static DiagnosticCheck HighAvailability(NodeSelfCheck? self) => self switch

@@ -6,14 +6,11 @@ namespace Ferry.Node.Hosting;
 /// </summary>
 public static partial class NodeEvents
 {
-    public const int ServiceStartedId = 1001;
-    public const int ServiceStoppingId = 1002;
-
-    [LoggerMessage(EventId = ServiceStartedId, EventName = "ServiceStarted", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1001, EventName = "ServiceStarted", Level = LogLevel.Information,
         Message = "ferry-node {Version} started with data dir {DataDir}: {Binding}")]
     public static partial void Started(ILogger logger, string version, string dataDir, string binding);
 
-    [LoggerMessage(EventId = ServiceStoppingId, EventName = "ServiceStopping", Level = LogLevel.Information, Message = "ferry-node stopping")]
+    [LoggerMessage(EventId = 1002, EventName = "ServiceStopping", Level = LogLevel.Information, Message = "ferry-node stopping")]
     public static partial void Stopping(ILogger logger);
 
     [LoggerMessage(EventId = 1003, EventName = "Registered", Level = LogLevel.Information,

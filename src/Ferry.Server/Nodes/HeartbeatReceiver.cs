@@ -35,23 +35,16 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
         var tooOld = NodeStatusRules.TooOld(heartbeat.Version);
         var target = inSync && relayOk && clockSkew is null && !tooOld ? NodeStatus.Online : NodeStatus.Limited;
         var wasUp = (node.RecordedStatus is NodeStatus.Online or NodeStatus.Limited) && !node.Stopped;
-        // The service started again without having said it was stopping: a crash, a kill or the host restarting. Named
-        // even when it came back before anyone saw it Offline, since a host that keeps falling over under load looks
-        // like a flaky network otherwise.
-        var crashed = !node.Stopped && node.LastStartAt is { } previousStart
-                      && previousStart.ToUnixTimeMilliseconds() != heartbeat.StartedAt.ToUnixTimeMilliseconds();
         await store.RecordHeartbeatAsync(new HeartbeatUpdate(node.Id, now, heartbeat.Version, heartbeat.StartedAt, Reconnected: !wasUp,
             heartbeat.CpuUtilization, heartbeat.AvailableMemoryMB, heartbeat.ConcurrentJobsRunning, heartbeat.SentBytes,
             heartbeat.ReceivedBytes, ipAddress, heartbeat.LastError, heartbeat.CredentialKeyVersion, inSync ? null : heartbeat.CredentialSyncPublicKey,
             heartbeat.RelayConnected, heartbeat.RelayError, inSync ? null : heartbeat.CredentialSyncSignature, heartbeat.RemoteAccessPort,
             heartbeat.RemoteAccessCertificate, clockSkew), ct);
-        if (!wasUp || node.RecordedStatus != target || crashed)
+        if (!wasUp || node.RecordedStatus != target)
         {
             var reasons = new List<string>();
             if (!wasUp)
                 reasons.Add(node.Stopped ? "node started" : node.RecordedStatus == NodeStatus.Initializing ? "first heartbeat" : "heartbeat resumed");
-            if (crashed)
-                reasons.Add(await UnplannedRestartCauseAsync(node, heartbeat.StartedAt, now, ct));
             if (!inSync)
                 reasons.Add($"credentials out of sync: it holds credential key version {heartbeat.CredentialKeyVersion} of {runtimeVersion} and is getting it from another node" +
                             (approvalRequired ? $", once approved there: dmgcmd -ApproveNode \"{Ferry.Contracts.Credentials.NodeFingerprint.Of(node.PublicKey)}\" on a node that holds the key" : ""));
@@ -69,7 +62,7 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             if (heartbeat.LastError is { Length: > 0 } error)
                 reasons.Add($"while away the node saw: {error}");
             var cause = string.Join("; ", reasons);
-            await recorder.NodeChangedAsync(node, target, cause, ct, recordUnchanged: crashed);
+            await recorder.NodeChangedAsync(node, target, cause, ct);
         }
 
         // Credential sync, relayed: a node holding the key is asked to seal it for the nodes that wait; a waiting node
@@ -106,22 +99,6 @@ public sealed class HeartbeatReceiver(IFerryStore store, StatusRecorder recorder
             approvalRequired, holders is { Count: > 0 } ? holders : null, proxy is not null && proxy.Id != heartbeat.AppliedProxyId ? proxy : null,
             NodeStatusRules.VersionStatus(heartbeat.Version, IntegrationRuntimes.IntegrationRuntimeService.ServerVersion),
             NodeStatusRules.VersionCause(heartbeat.Version, IntegrationRuntimes.IntegrationRuntimeService.ServerVersion));
-    }
-
-    /// <summary>How many times within the hour before this one the node started again unannounced.</summary>
-    private const string UnplannedRestart = "restarted without being stopped";
-
-    private async Task<string> UnplannedRestartCauseAsync(NodeRow node, DateTimeOffset startedAt, DateTimeOffset now, CancellationToken ct)
-    {
-        var cause = $"{UnplannedRestart} (a crash, a kill or the host restarting: the service did not say it was stopping), " +
-                    $"started again at {startedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC";
-        var earlier = (await store.ListStatusEventsAsync(node.RuntimeId, 500, ct))
-            .Count(e => e.NodeName == node.Name && e.Time > now.AddHours(-1) && e.Cause.Contains(UnplannedRestart, StringComparison.Ordinal));
-        if (earlier + 1 < 3)
-            return cause;
-        return cause + $"; {earlier + 1} times within an hour: if it follows the heaviest runs, the host is likely undersized for its " +
-               $"{node.ConcurrentJobsLimit} concurrent jobs ({node.TotalMemoryMB} MB memory, {node.ProcessorCount} cores): give it more memory, " +
-               $"lower its concurrent jobs limit (ferry ir node update --node-name {node.Name} --concurrent-jobs-limit <n>), or add nodes to the runtime; dmgcmd -Events on the host shows each start";
     }
 
     private static string HostOf(string ipAddress) =>

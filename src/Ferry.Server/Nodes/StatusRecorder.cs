@@ -7,13 +7,10 @@ namespace Ferry.Server.Nodes;
 /// <summary>Records every change of a node's status and of its runtime's state, with the time and the cause.</summary>
 public sealed partial class StatusRecorder(IFerryStore store, ServerOptions options, TimeProvider time, ILogger<StatusRecorder> logger)
 {
-    /// <summary>
-    /// Records the node's new status if it differs from the last one recorded (or, with <paramref name="recordUnchanged"/>,
-    /// an event worth the history, such as an unannounced restart, even when it does not), then the runtime's state.
-    /// </summary>
-    public async Task NodeChangedAsync(NodeRow node, string status, string cause, CancellationToken ct, bool recordUnchanged = false)
+    /// <summary>Records the node's new status if it differs from the last one recorded, then the runtime's state.</summary>
+    public async Task NodeChangedAsync(NodeRow node, string status, string cause, CancellationToken ct)
     {
-        if (node.RecordedStatus != status || recordUnchanged)
+        if (node.RecordedStatus != status)
         {
             await store.SetNodeRecordedStatusAsync(node.Id, status, ct);
             await store.AddStatusEventAsync(node.RuntimeId, new StatusEvent(time.GetUtcNow(), node.Name, status, cause), ct);

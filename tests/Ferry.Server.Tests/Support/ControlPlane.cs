@@ -21,7 +21,6 @@ public sealed class ControlPlane
     public required IntegrationRuntimeService Runtimes { get; init; }
     public required NodeRegistrationService Registration { get; init; }
     public required NodeStatusMonitor Monitor { get; init; }
-    public required StatusRecorder Recorder { get; init; }
     public required HeartbeatReceiver Heartbeats { get; init; }
     public required FactoryResourceService Resources { get; init; }
     public required CredentialSyncService CredentialSync { get; init; }
@@ -42,13 +41,11 @@ public sealed class ControlPlane
         {
             Store = store,
             Time = time,
-            NodeStartedAt = time.GetUtcNow(),
             Options = options,
             Resources = resources,
             Runtimes = new IntegrationRuntimeService(store, keys, recorder, resources, options, time),
             Registration = new NodeRegistrationService(store, options, recorder, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<NodeRegistrationService>.Instance),
             Heartbeats = heartbeats,
-            Recorder = recorder,
             CredentialSync = new CredentialSyncService(store),
             CredentialRotation = rotation,
             Monitor = new NodeStatusMonitor(store, recorder, options, time, NullLogger<NodeStatusMonitor>.Instance),
@@ -61,15 +58,12 @@ public sealed class ControlPlane
         return (await Runtimes.ListAuthKeysAsync("default", name, default)).AuthKey1;
     }
 
-    /// <summary>When the simulated node's service started: the same for every heartbeat unless a test restarts it.</summary>
-    public DateTimeOffset NodeStartedAt { get; set; }
-
     public async Task<HeartbeatResponse> HeartbeatAsync(Guid nodeId, string? lastError = null, int credentialVersion = 0, string? syncKey = null,
         TimeSpan nodeClockOffset = default, string version = "0.1.0")
     {
         var node = (await Store.GetNodeAsync(nodeId, default))!;
         var now = Time.GetUtcNow();
-        return await Heartbeats.ReceiveAsync(node, new HeartbeatRequest(version, NodeProtocol.Version, NodeStartedAt, now + nodeClockOffset, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError,
+        return await Heartbeats.ReceiveAsync(node, new HeartbeatRequest(version, NodeProtocol.Version, now, now + nodeClockOffset, 5, 1024, 4096, 2, 0, 4, 0, 0, lastError,
             credentialVersion, syncKey), "127.0.0.1", default);
     }
 
